@@ -1,0 +1,15 @@
+//! gilstuff: drive a shared CPython interpreter from the threads of foreign runtimes
+//! (Pony actors, Go goroutines, plain pthreads) through a C ABI.
+//!
+//! Module map:
+//! - [`runtime`]: the safe core — lifecycle state machine (`lifecycle`), per-thread
+//!   thread-state cache (`tstate`), taking and giving back the GIL (`gil`), errors and
+//!   status codes, queued decrefs (`pending`), the entry/finalize fence (`barrier`).
+//! - [`capi`]: the `extern "C"` functions and C types that `include/gilstuff.h` declares.
+//!
+//! The contract every function follows is in DESIGN.md ("One call, whole"): each call
+//! takes the thread state and GIL it needs and gives them back before returning, except
+//! inside `gilstuff_with_gil`, whose callback runs with the GIL held.
+
+pub mod capi;
+pub mod runtime;

@@ -1,0 +1,11 @@
+//! The safe core: everything gilstuff does, in Rust terms. The C surface in `capi` is a
+//! thin layer of argument checks and a panic boundary over these modules.
+
+pub mod barrier;
+pub mod config;
+pub mod error;
+pub(crate) mod gil;
+pub mod lifecycle;
+pub(crate) mod pending;
+pub mod status;
+pub(crate) mod tstate;

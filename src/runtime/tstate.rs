@@ -1,0 +1,156 @@
+//! The per-OS-thread cache: this thread's thread states, its "in a call" flag, and the
+//! registry through which finalize sees every thread's flag.
+//!
+//! The cache is one `thread_local!` value, so the hot path costs one TLS access. An entry
+//! remembers the epoch it was made in: after a finalize the pointer dangles, so an entry
+//! from another epoch is dropped without touching the pointer.
+
+use std::cell::Cell;
+use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
+
+use pyo3_ffi as ffi;
+
+use super::barrier;
+use super::lifecycle;
+
+/// A thread state this thread keeps for one interpreter.
+#[derive(Clone, Copy)]
+pub(crate) struct Entry {
+    pub ts: *mut ffi::PyThreadState,
+    /// Runtime epoch the thread state was made in.
+    pub epoch: u64,
+    /// Not ours: the thread already had a thread state (a Python-made thread, or the
+    /// caller-origin thread). Each call then goes through `PyGILState_Ensure`/`Release`,
+    /// which on such a thread only takes and gives back the GIL.
+    pub borrowed: bool,
+}
+
+impl Entry {
+    pub const EMPTY: Entry = Entry { ts: ptr::null_mut(), epoch: 0, borrowed: false };
+}
+
+pub(crate) struct ThreadCache {
+    /// True while any gilstuff frame is active on this thread; read by finalize.
+    pub in_call: AtomicBool,
+    /// Whether `in_call`'s address is in `FLAGS`.
+    registered: Cell<bool>,
+    /// Number of active gilstuff frames on this thread.
+    pub frames: Cell<u32>,
+    /// The thread state this thread currently runs Python with through gilstuff
+    /// (null outside calls and inside `gilstuff_without_gil`).
+    pub attached: Cell<*mut ffi::PyThreadState>,
+    /// The main interpreter's thread state.
+    pub main: Cell<Entry>,
+}
+
+/// Addresses of every registered thread's `in_call` flag.
+///
+/// Invariant: an address is in the list only while its thread's `ThreadCache` is alive;
+/// the cache's destructor removes it (under this lock) before the TLS block is freed.
+static FLAGS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+
+thread_local! {
+    pub(crate) static CACHE: ThreadCache = const {
+        ThreadCache {
+            in_call: AtomicBool::new(false),
+            registered: Cell::new(false),
+            frames: Cell::new(0),
+            attached: Cell::new(ptr::null_mut()),
+            main: Cell::new(Entry::EMPTY),
+        }
+    };
+}
+
+impl ThreadCache {
+    /// Puts this thread's flag where finalize can see it (first call on a thread only).
+    #[cold]
+    pub fn register(&self) {
+        FLAGS.lock().unwrap_or_else(|e| e.into_inner()).push(&self.in_call as *const _ as usize);
+        self.registered.set(true);
+    }
+
+    #[inline(always)]
+    pub fn ensure_registered(&self) {
+        if !self.registered.get() {
+            self.register();
+        }
+    }
+
+    /// Marks a frame as entered; returns false (frame undone) unless gilstuff is running.
+    #[inline(always)]
+    pub fn begin_frame(&self) -> Result<(), u32> {
+        let frames = self.frames.get();
+        self.frames.set(frames + 1);
+        if frames == 0 {
+            self.in_call.store(true, Ordering::Relaxed);
+            barrier::light();
+        }
+        let state = lifecycle::state();
+        if state != lifecycle::RUNNING {
+            self.end_frame();
+            return Err(state);
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    pub fn end_frame(&self) {
+        let frames = self.frames.get() - 1;
+        self.frames.set(frames);
+        if frames == 0 {
+            self.in_call.store(false, Ordering::Release);
+        }
+    }
+
+    /// Deletes the thread states this thread made in the current epoch.
+    /// Must be called with no frame active on this thread.
+    pub fn release_all(&self) {
+        debug_assert_eq!(self.frames.get(), 0);
+        let main = self.main.replace(Entry::EMPTY);
+        if main.ts.is_null() || main.borrowed {
+            return;
+        }
+        if self.begin_frame().is_err() {
+            return; // finalizing or finalized: Python frees (or freed) them itself
+        }
+        let epoch = lifecycle::epoch();
+        if main.epoch == epoch {
+            // SAFETY: same epoch and a frame is active, so finalize cannot run and `ts` is
+            // alive. It is this thread's gilstate thread state with gilstate_counter 1
+            // (made by PyGILState_Ensure and never released): Release drops the counter to
+            // 0, which clears and deletes it and releases the GIL.
+            unsafe {
+                ffi::PyEval_RestoreThread(main.ts);
+                ffi::PyGILState_Release(ffi::PyGILState_STATE::PyGILState_UNLOCKED);
+            }
+        }
+        self.end_frame();
+    }
+}
+
+impl Drop for ThreadCache {
+    fn drop(&mut self) {
+        // The process's main thread runs TLS destructors inside exit(), where other
+        // threads may hold the GIL forever: leave its thread state to the OS.
+        // SAFETY: getpid/gettid have no preconditions.
+        let main_thread = unsafe { libc::getpid() == libc::gettid() };
+        if !main_thread && self.frames.get() == 0 {
+            self.release_all();
+        }
+        if self.registered.get() {
+            let me = &self.in_call as *const _ as usize;
+            FLAGS.lock().unwrap_or_else(|e| e.into_inner()).retain(|&p| p != me);
+        }
+    }
+}
+
+/// Whether any registered thread other than the caller is inside a gilstuff call.
+pub(crate) fn any_in_call() -> bool {
+    let flags = FLAGS.lock().unwrap_or_else(|e| e.into_inner());
+    flags.iter().any(|&p| {
+        // SAFETY: FLAGS invariant: the address is a live `in_call` of a registered thread.
+        unsafe { (*(p as *const AtomicBool)).load(Ordering::Acquire) }
+    })
+}
