@@ -29,8 +29,14 @@ LINK_GILSTUFF := -L$(LIBDIR) -Wl,-rpath,$(LIBDIR) -lgilstuff $(PY_LIBS) -lpthrea
 C_TESTS := $(patsubst tests/c/%.c,$(BUILD)/tests/%,$(wildcard tests/c/test_*.c))
 C_EXAMPLES := $(patsubst examples/c/%.c,$(BUILD)/examples/%,$(wildcard examples/c/*.c))
 
-.PHONY: all lib demo test test-core test-rust test-c test-header test-go test-pony \
-        test-matrix bench header install clean demo-go pony-lib
+# `make test` runs test-core plus what each fragment under mk/ adds to TEST_TARGETS
+# (mk/go.mk: the Go binding, mk/pony.mk: the Pony binding); `make bench` likewise runs
+# BENCH_TARGETS.
+TEST_TARGETS := test-core
+BENCH_TARGETS := bench-core
+
+.PHONY: all lib demo test test-core test-rust test-c test-header test-matrix bench \
+        bench-core header install clean
 
 all: lib $(C_EXAMPLES)
 
@@ -53,7 +59,6 @@ demo: $(BUILD)/examples/threaded_counter
 header:
 	GILSTUFF_BLESS=1 $(CARGO_ENV) cargo test --release --test header
 
-test: test-core test-go test-pony
 
 test-core: test-header test-rust test-c
 
@@ -83,7 +88,7 @@ test-matrix:
 	  $(MAKE) --no-print-directory test-core PYTHON=$$py; \
 	done; echo "test-matrix: $$found Python versions passed"
 
-bench: lib
+bench-core: lib
 	@mkdir -p $(BUILD)/benches
 	$(CC) -std=c11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I$(ROOT)/include -I$(PY_INC) \
 	  -o $(BUILD)/benches/bench_core benches/bench_core.c $(LINK_GILSTUFF)
@@ -100,3 +105,9 @@ install: lib
 
 clean:
 	rm -rf target build lib
+
+-include mk/*.mk
+
+test: $(TEST_TARGETS)
+
+bench: $(BENCH_TARGETS)

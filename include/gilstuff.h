@@ -24,13 +24,29 @@
 // caller, freed with `gilstuff_error_free`. Immutable: it may be read from any thread.
 typedef struct gilstuff_error gilstuff_error;
 
+// A Python interpreter. NULL always means the main interpreter.
+typedef struct gilstuff_interp gilstuff_interp;
+
+// An owned reference to a Python object, tagged with its interpreter and the
+// init/finalize epoch. An opaque token, never dereferenced: a released, stale or foreign
+// handle is detected (`GILSTUFF_ERR_INVALID_HANDLE` / `GILSTUFF_ERR_WRONG_INTERPRETER`)
+// instead of crashing. Release each handle once with `gilstuff_object_release`.
+typedef struct gilstuff_object gilstuff_object;
+
+// Bytes owned by the caller: `data[0..len]`, followed by a NUL byte that is not counted
+// in `len` (so a text result is also a C string). Free it with `gilstuff_buffer_free`.
+typedef struct gilstuff_buffer {
+  uint8_t *data;
+  size_t len;
+} gilstuff_buffer;
+
 // Who runs `Py_InitializeFromConfig` and `Py_FinalizeEx`: one of `GILSTUFF_ORIGIN_*`.
 typedef uint32_t gilstuff_origin;
 
 // Options for `gilstuff_init`. Always fill it with `gilstuff_config_init` first, then set
 // the fields you need: new fields are added at the end and `size` tells the library
 // which ones your program knows. Strings are copied during `gilstuff_init`.
-typedef struct {
+typedef struct gilstuff_config {
   // `sizeof(gilstuff_config)` as your program was compiled; set by `gilstuff_config_init`.
   uint32_t size;
   // How Python is started and finalised: `GILSTUFF_ORIGIN_OWNED` (default) or
@@ -127,18 +143,21 @@ typedef gilstuff_status (*gilstuff_callback)(void *userdata);
 // A Rust panic was caught at the C boundary (a gilstuff bug: please report it).
 #define GILSTUFF_ERR_PANIC 19
 
-// The largest defined status code.
-#define LAST_STATUS GILSTUFF_ERR_PANIC
-
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
+
+// Frees the bytes of `*buf` and sets `buf->data = NULL`, `buf->len = 0`, so a second
+// call is harmless. NULL `buf` or NULL `buf->data` is a no-op.
+//
+// Thread and GIL rules: any thread, with or without the GIL, before or after finalize.
+void gilstuff_buffer_free(struct gilstuff_buffer *buf);
 
 // Fills `*cfg` with the defaults: owned origin, no extra `sys.path`, environment
 // honoured, no signal handlers, Python's default switch interval. NULL is a no-op.
 //
 // Thread and GIL rules: any thread, any time; touches nothing but `*cfg`.
-void gilstuff_config_init(gilstuff_config *cfg);
+void gilstuff_config_init(struct gilstuff_config *cfg);
 
 // The name of a status code, e.g. `"GILSTUFF_ERR_PYTHON"`; `"GILSTUFF_UNKNOWN_STATUS"`
 // for a value that is not a status code. The string is static: never free it.
@@ -149,31 +168,31 @@ const char *gilstuff_status_name(gilstuff_status status);
 // The error's status code; `GILSTUFF_ERR_INVALID_ARGUMENT` if `err` is NULL.
 //
 // Thread and GIL rules: any thread, with or without the GIL.
-gilstuff_status gilstuff_error_code(const gilstuff_error *err);
+gilstuff_status gilstuff_error_code(const struct gilstuff_error *err);
 
 // The error's message (UTF-8, never NULL for a non-NULL `err`), owned by `err`: valid
 // until `gilstuff_error_free(err)`. NULL if `err` is NULL.
 //
 // Thread and GIL rules: any thread, with or without the GIL.
-const char *gilstuff_error_message(const gilstuff_error *err);
+const char *gilstuff_error_message(const struct gilstuff_error *err);
 
 // The Python exception's type name (`"ZeroDivisionError"`, `"mymodule.MyError"`), or
 // NULL when the error is not a Python exception (or `err` is NULL). Owned by `err`.
 //
 // Thread and GIL rules: any thread, with or without the GIL.
-const char *gilstuff_error_python_type(const gilstuff_error *err);
+const char *gilstuff_error_python_type(const struct gilstuff_error *err);
 
 // The Python traceback formatted as `traceback.format_exception` does, or NULL when
 // the error is not a Python exception (or `err` is NULL). Owned by `err`.
 //
 // Thread and GIL rules: any thread, with or without the GIL.
-const char *gilstuff_error_traceback(const gilstuff_error *err);
+const char *gilstuff_error_traceback(const struct gilstuff_error *err);
 
 // Frees an error returned through a `gilstuff_error **err` out-parameter. NULL is a no-op.
 // Free each error exactly once.
 //
 // Thread and GIL rules: any thread, with or without the GIL, before or after finalize.
-void gilstuff_error_free(gilstuff_error *err);
+void gilstuff_error_free(struct gilstuff_error *err);
 
 // Calls `cb(userdata)` on this thread with the main interpreter's GIL held and this
 // thread's own thread state attached, then gives both back.
@@ -189,7 +208,7 @@ void gilstuff_error_free(gilstuff_error *err);
 // `gilstuff_without_gil` around blocking work: other threads wait for the GIL meanwhile.
 gilstuff_status gilstuff_with_gil(gilstuff_callback cb,
                                   void *userdata,
-                                  gilstuff_error **err);
+                                  struct gilstuff_error **err);
 
 // Inside a `gilstuff_with_gil` callback: releases the GIL, calls `cb(userdata)`, and
 // takes the GIL back before returning. Use it around blocking host work (I/O, waiting
@@ -202,7 +221,7 @@ gilstuff_status gilstuff_with_gil(gilstuff_callback cb,
 // the GIL through gilstuff).
 gilstuff_status gilstuff_without_gil(gilstuff_callback cb,
                                      void *userdata,
-                                     gilstuff_error **err);
+                                     struct gilstuff_error **err);
 
 // Executes Python source `code` (UTF-8, NUL-terminated) in the namespace of `__main__`,
 // as a module body (statements, not an expression). An exception raised by the code,
@@ -210,7 +229,7 @@ gilstuff_status gilstuff_without_gil(gilstuff_callback cb,
 //
 // Thread and GIL rules: any thread, with or without the GIL held through gilstuff.
 gilstuff_status gilstuff_run_string(const char *code,
-                                    gilstuff_error **err);
+                                    struct gilstuff_error **err);
 
 // Starts Python and makes gilstuff calls possible from any thread.
 //
@@ -226,8 +245,8 @@ gilstuff_status gilstuff_run_string(const char *code,
 //
 // Thread and GIL rules: any thread not holding the GIL. With `GILSTUFF_ORIGIN_CALLER` the
 // calling thread becomes Python's main thread and must be the one to finalize.
-gilstuff_status gilstuff_init(const gilstuff_config *cfg,
-                              gilstuff_error **err);
+gilstuff_status gilstuff_init(const struct gilstuff_config *cfg,
+                              struct gilstuff_error **err);
 
 // Stops new calls, waits for calls in flight on other threads to return, ends Python
 // where it was started, and frees every thread state. Handles and cached thread states
@@ -241,7 +260,7 @@ gilstuff_status gilstuff_init(const gilstuff_config *cfg,
 // Thread and GIL rules: any thread (origin owned), not inside a gilstuff callback, not
 // holding the GIL. It blocks until calls in flight have returned: do not call it while
 // one of your own callbacks waits for the thread calling it.
-gilstuff_status gilstuff_finalize(gilstuff_error **err);
+gilstuff_status gilstuff_finalize(struct gilstuff_error **err);
 
 // Whether gilstuff is running (initialised and not finalizing or finalized).
 //
@@ -265,7 +284,7 @@ const char *gilstuff_version(void);
 //
 // Thread and GIL rules: any thread; returns with the GIL released (a no-op inside a
 // callback).
-gilstuff_status gilstuff_thread_register(gilstuff_error **err);
+gilstuff_status gilstuff_thread_register(struct gilstuff_error **err);
 
 // Deletes this OS thread's thread states now (Python `threading.local` data of this
 // thread goes with them). The next call on this thread makes new ones. Optional: a
@@ -274,7 +293,229 @@ gilstuff_status gilstuff_thread_register(gilstuff_error **err);
 //
 // Thread and GIL rules: any thread, not inside a gilstuff callback
 // (`GILSTUFF_ERR_WRONG_THREAD`), not holding the GIL.
-gilstuff_status gilstuff_thread_unregister(gilstuff_error **err);
+gilstuff_status gilstuff_thread_unregister(struct gilstuff_error **err);
+
+// A new handle to `None` in `interp` (NULL = main interpreter).
+gilstuff_status gilstuff_none(struct gilstuff_interp *interp,
+                              struct gilstuff_object **out,
+                              struct gilstuff_error **err);
+
+// A new handle to `True` or `False` in `interp` (NULL = main).
+gilstuff_status gilstuff_bool(struct gilstuff_interp *interp,
+                              bool value,
+                              struct gilstuff_object **out,
+                              struct gilstuff_error **err);
+
+// A new Python `int` from a signed 64-bit value, in `interp` (NULL = main).
+gilstuff_status gilstuff_int(struct gilstuff_interp *interp,
+                             int64_t value,
+                             struct gilstuff_object **out,
+                             struct gilstuff_error **err);
+
+// A new Python `int` from an unsigned 64-bit value, in `interp` (NULL = main).
+gilstuff_status gilstuff_uint(struct gilstuff_interp *interp,
+                              uint64_t value,
+                              struct gilstuff_object **out,
+                              struct gilstuff_error **err);
+
+// A new Python `float`, in `interp` (NULL = main).
+gilstuff_status gilstuff_float(struct gilstuff_interp *interp,
+                               double value,
+                               struct gilstuff_object **out,
+                               struct gilstuff_error **err);
+
+// A new Python `str` from `len` bytes of UTF-8 at `data` (not NUL-terminated; NUL bytes
+// are kept). `data` may be NULL when `len` is 0. Invalid UTF-8: `GILSTUFF_ERR_INVALID_UTF8`.
+gilstuff_status gilstuff_str(struct gilstuff_interp *interp,
+                             const char *data,
+                             size_t len,
+                             struct gilstuff_object **out,
+                             struct gilstuff_error **err);
+
+// A new Python `bytes` copied from `len` bytes at `data` (NULL allowed when `len` is 0).
+gilstuff_status gilstuff_bytes(struct gilstuff_interp *interp,
+                               const uint8_t *data,
+                               size_t len,
+                               struct gilstuff_object **out,
+                               struct gilstuff_error **err);
+
+// A new `tuple` of the objects of `items[0..n]` (the handles stay the caller's).
+// `items` may be NULL when `n` is 0. Every item must belong to `interp`.
+gilstuff_status gilstuff_tuple(struct gilstuff_interp *interp,
+                               struct gilstuff_object *const *items,
+                               size_t n,
+                               struct gilstuff_object **out,
+                               struct gilstuff_error **err);
+
+// A new `list` of the objects of `items[0..n]`; as `gilstuff_tuple` otherwise.
+gilstuff_status gilstuff_list(struct gilstuff_interp *interp,
+                              struct gilstuff_object *const *items,
+                              size_t n,
+                              struct gilstuff_object **out,
+                              struct gilstuff_error **err);
+
+// A new empty `dict`, in `interp` (NULL = main).
+gilstuff_status gilstuff_dict(struct gilstuff_interp *interp,
+                              struct gilstuff_object **out,
+                              struct gilstuff_error **err);
+
+// `container[key] = value` (dict, list, or any object supporting item assignment).
+gilstuff_status gilstuff_setitem(struct gilstuff_object *container,
+                                 struct gilstuff_object *key,
+                                 struct gilstuff_object *value,
+                                 struct gilstuff_error **err);
+
+// `*out` = the int's value. Not an int (or `__index__`): `GILSTUFF_ERR_TYPE`; outside
+// int64 range: `GILSTUFF_ERR_OVERFLOW`.
+gilstuff_status gilstuff_to_int(struct gilstuff_object *obj,
+                                int64_t *out,
+                                struct gilstuff_error **err);
+
+// `*out` = the int's value. Negative or above `UINT64_MAX`: `GILSTUFF_ERR_OVERFLOW`.
+gilstuff_status gilstuff_to_uint(struct gilstuff_object *obj,
+                                 uint64_t *out,
+                                 struct gilstuff_error **err);
+
+// `*out` = the float's (or int's) value. An int too large for a double:
+// `GILSTUFF_ERR_OVERFLOW`; other types: `GILSTUFF_ERR_TYPE`.
+gilstuff_status gilstuff_to_float(struct gilstuff_object *obj,
+                                  double *out,
+                                  struct gilstuff_error **err);
+
+// `*out` = `bool(obj)` (Python truthiness; `__bool__` may raise).
+gilstuff_status gilstuff_to_bool(struct gilstuff_object *obj,
+                                 bool *out,
+                                 struct gilstuff_error **err);
+
+// `*out` = whether the object is `None`.
+gilstuff_status gilstuff_is_none(struct gilstuff_object *obj,
+                                 bool *out,
+                                 struct gilstuff_error **err);
+
+// `*out` = `len(obj)`.
+gilstuff_status gilstuff_len(struct gilstuff_object *obj,
+                             size_t *out,
+                             struct gilstuff_error **err);
+
+// `*out` = the str's text as UTF-8, in a new buffer (free it with
+// `gilstuff_buffer_free`). Not a str: `GILSTUFF_ERR_TYPE`; a str holding lone
+// surrogates: `GILSTUFF_ERR_INVALID_UTF8`.
+gilstuff_status gilstuff_to_str(struct gilstuff_object *obj,
+                                struct gilstuff_buffer *out,
+                                struct gilstuff_error **err);
+
+// `*out` = a copy of the contents of a `bytes` or `bytearray`, in a new buffer (free it
+// with `gilstuff_buffer_free`). Other types: `GILSTUFF_ERR_TYPE`.
+gilstuff_status gilstuff_to_bytes(struct gilstuff_object *obj,
+                                  struct gilstuff_buffer *out,
+                                  struct gilstuff_error **err);
+
+// `*out` = `repr(obj)` as UTF-8, in a new buffer (free it with `gilstuff_buffer_free`).
+gilstuff_status gilstuff_repr(struct gilstuff_object *obj,
+                              struct gilstuff_buffer *out,
+                              struct gilstuff_error **err);
+
+// `*out` = the name of `type(obj)` (`"int"`, `"mymodule.Thing"`), in a new buffer.
+gilstuff_status gilstuff_type_name(struct gilstuff_object *obj,
+                                   struct gilstuff_buffer *out,
+                                   struct gilstuff_error **err);
+
+// Copies the str's UTF-8 text into `buf` (capacity `cap` bytes) and NUL-terminates it.
+// `*len` = the text's length in bytes without the NUL, written on success AND on
+// `GILSTUFF_ERR_BUFFER_TOO_SMALL` (then nothing is copied: retry with `*len + 1`).
+// `buf` may be NULL when `cap` is 0, to ask for the size.
+gilstuff_status gilstuff_to_str_into(struct gilstuff_object *obj,
+                                     char *buf,
+                                     size_t cap,
+                                     size_t *len,
+                                     struct gilstuff_error **err);
+
+// Copies the contents of a `bytes`/`bytearray` into `buf` (capacity `cap`). `*len` =
+// the number of bytes, written on success AND on `GILSTUFF_ERR_BUFFER_TOO_SMALL`.
+gilstuff_status gilstuff_to_bytes_into(struct gilstuff_object *obj,
+                                       uint8_t *buf,
+                                       size_t cap,
+                                       size_t *len,
+                                       struct gilstuff_error **err);
+
+// `*out` = a new handle to `obj[key]`.
+gilstuff_status gilstuff_getitem(struct gilstuff_object *obj,
+                                 struct gilstuff_object *key,
+                                 struct gilstuff_object **out,
+                                 struct gilstuff_error **err);
+
+// `*out` = the module `name` (e.g. `"os.path"`), imported in `interp` (NULL = main).
+gilstuff_status gilstuff_import(struct gilstuff_interp *interp,
+                                const char *name,
+                                struct gilstuff_object **out,
+                                struct gilstuff_error **err);
+
+// `*out` = `getattr(obj, name)`.
+gilstuff_status gilstuff_getattr(struct gilstuff_object *obj,
+                                 const char *name,
+                                 struct gilstuff_object **out,
+                                 struct gilstuff_error **err);
+
+// `setattr(obj, name, value)`.
+gilstuff_status gilstuff_setattr(struct gilstuff_object *obj,
+                                 const char *name,
+                                 struct gilstuff_object *value,
+                                 struct gilstuff_error **err);
+
+// `*out` = `callable(*args[0..nargs], **kwargs)`. `args` may be NULL when `nargs` is 0;
+// `kwargs` is a dict handle or NULL (not a dict: `GILSTUFF_ERR_TYPE`). The argument
+// handles stay the caller's. An exception raised by the call — `SystemExit` and
+// `KeyboardInterrupt` included — is returned as `GILSTUFF_ERR_PYTHON`.
+gilstuff_status gilstuff_call(struct gilstuff_object *callable,
+                              struct gilstuff_object *const *args,
+                              size_t nargs,
+                              struct gilstuff_object *kwargs,
+                              struct gilstuff_object **out,
+                              struct gilstuff_error **err);
+
+// `*out` = `obj.name(*args[0..nargs], **kwargs)`; as `gilstuff_call` otherwise.
+gilstuff_status gilstuff_call_method(struct gilstuff_object *obj,
+                                     const char *name,
+                                     struct gilstuff_object *const *args,
+                                     size_t nargs,
+                                     struct gilstuff_object *kwargs,
+                                     struct gilstuff_object **out,
+                                     struct gilstuff_error **err);
+
+// `*out` = the value of the Python expression `expr`, evaluated with `globals` (a dict
+// handle) as globals and locals, or `__main__`'s namespace when `globals` is NULL.
+gilstuff_status gilstuff_eval(struct gilstuff_interp *interp,
+                              const char *expr,
+                              struct gilstuff_object *globals,
+                              struct gilstuff_object **out,
+                              struct gilstuff_error **err);
+
+// Executes the statements `code` with `globals` (a dict handle, or NULL for
+// `__main__`'s namespace).
+gilstuff_status gilstuff_exec(struct gilstuff_interp *interp,
+                              const char *code,
+                              struct gilstuff_object *globals,
+                              struct gilstuff_error **err);
+
+// `*out` = the namespace dict of `__main__` in `interp` (NULL = main).
+gilstuff_status gilstuff_main_dict(struct gilstuff_interp *interp,
+                                   struct gilstuff_object **out,
+                                   struct gilstuff_error **err);
+
+// `*out` = a second handle to the same object (a new reference); release both.
+gilstuff_status gilstuff_object_clone(struct gilstuff_object *obj,
+                                      struct gilstuff_object **out,
+                                      struct gilstuff_error **err);
+
+// Releases the handle and its reference. A second release of the same handle returns
+// `GILSTUFF_ERR_INVALID_HANDLE`; NULL returns `GILSTUFF_ERR_NULL_POINTER`.
+//
+// Thread and GIL rules: any thread, with or without the GIL, before or after finalize,
+// never blocks. Inside a gilstuff call of the object's interpreter the reference is
+// dropped at once; otherwise it is queued and dropped at that interpreter's next entry.
+// After `gilstuff_finalize` (or for a handle of an earlier init) only the handle is freed.
+gilstuff_status gilstuff_object_release(struct gilstuff_object *obj,
+                                        struct gilstuff_error **err);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -6,10 +6,13 @@
 //! catches panics, so none unwinds into C) and reports errors through an optional
 //! `gilstuff_error **err` out-parameter, written only on failure.
 
+pub mod buffer;
 pub mod config;
 pub mod error;
 pub mod gil;
+pub mod interp;
 pub mod lifecycle;
+pub mod object;
 
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};

@@ -91,7 +91,7 @@ impl Error {
 }
 
 /// `module.qualname` of an exception type, without the module for builtins.
-unsafe fn type_name(ty: *mut ffi::PyObject) -> String {
+pub(crate) unsafe fn type_name(ty: *mut ffi::PyObject) -> String {
     let qual = attr_text(ty, c"__qualname__");
     let module = attr_text(ty, c"__module__");
     match (module, qual) {

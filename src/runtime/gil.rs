@@ -112,7 +112,7 @@ unsafe fn new_entry(epoch: u64) -> (Entry, bool) {
 impl Gil {
     #[inline(always)]
     fn after_entry(how: How, cache: *const ThreadCache) -> Gil {
-        pending::apply();
+        pending::apply(0);
         Gil { how, cache, _not_send: PhantomData }
     }
 }
@@ -138,6 +138,11 @@ impl Drop for Gil {
         }
         c.end_frame();
     }
+}
+
+/// Whether this thread is inside a gilstuff call holding the GIL of interpreter `interp`.
+pub(crate) fn attached_to(interp: u64) -> bool {
+    interp == 0 && CACHE.try_with(|c| !c.attached.get().is_null()).unwrap_or(false)
 }
 
 /// Runs `f` on this thread with the main interpreter's GIL held. A Python exception left

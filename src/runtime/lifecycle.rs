@@ -152,7 +152,7 @@ fn start_owner(opts: Options) -> Result<Session> {
                 // is the thread that initialised Python and `main_ts` is its thread state.
                 let rc = unsafe {
                     ffi::PyEval_RestoreThread(main_ts);
-                    ffi::Py_FinalizeEx()
+                    finalize_python()
                 };
                 let _ = done_tx.send(rc);
             }
@@ -212,7 +212,7 @@ pub fn finalize() -> Result<()> {
             // `main_ts` its thread state; no call is in flight.
             unsafe {
                 ffi::PyEval_RestoreThread(main_ts.0);
-                ffi::Py_FinalizeEx()
+                finalize_python()
             }
         }
         Session::Attached => 0,
@@ -225,6 +225,15 @@ pub fn finalize() -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// Applies the queued decrefs (so their `__del__` run), then `Py_FinalizeEx`.
+///
+/// # Safety
+/// Called on Python's origin thread holding the GIL, with no call in flight.
+unsafe fn finalize_python() -> i32 {
+    super::pending::apply(0);
+    ffi::Py_FinalizeEx()
 }
 
 /// Waits until no registered thread is inside a gilstuff call.

@@ -5,6 +5,8 @@ pub mod barrier;
 pub mod config;
 pub mod error;
 pub(crate) mod gil;
+pub mod handles;
+pub mod object;
 pub mod lifecycle;
 pub(crate) mod pending;
 pub mod status;

@@ -14,6 +14,7 @@ use super::lifecycle;
 
 struct Queued {
     object: usize,
+    interp: u64,
     epoch: u64,
 }
 
@@ -21,36 +22,43 @@ static QUEUE: Mutex<Vec<Queued>> = Mutex::new(Vec::new());
 /// Length of `QUEUE`, read without the lock on every entry.
 static LEN: AtomicUsize = AtomicUsize::new(0);
 
-/// Queues a decref of `object`, owned reference of epoch `epoch`.
-pub(crate) fn push(object: *mut ffi::PyObject, epoch: u64) {
+/// Queues a decref of `object`, an owned reference of interpreter `interp` made in epoch
+/// `epoch`. A reference whose interpreter is already gone is only forgotten.
+pub(crate) fn push(object: *mut ffi::PyObject, interp: u64, epoch: u64) {
+    if epoch != lifecycle::epoch() || lifecycle::state() == lifecycle::FINALIZED {
+        return;
+    }
     let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.push(Queued { object: object as usize, epoch });
+    q.push(Queued { object: object as usize, interp, epoch });
     LEN.store(q.len(), Ordering::Release);
 }
 
-/// Applies the queued decrefs of the current epoch. Cheap when the queue is empty.
+/// Applies the queued decrefs of interpreter `interp` in the current epoch. Cheap when
+/// the queue is empty.
 ///
-/// The caller holds the main interpreter's GIL (every entry calls this).
+/// The caller holds `interp`'s GIL (every entry calls this).
 #[inline(always)]
-pub(crate) fn apply() {
+pub(crate) fn apply(interp: u64) {
     if LEN.load(Ordering::Relaxed) != 0 {
-        apply_slow();
+        apply_slow(interp);
     }
 }
 
 #[cold]
-fn apply_slow() {
-    let taken = {
-        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        LEN.store(0, Ordering::Release);
-        std::mem::take(&mut *q)
-    };
+fn apply_slow(interp: u64) {
     let epoch = lifecycle::epoch();
-    for item in taken {
-        if item.epoch == epoch {
-            // SAFETY: the GIL is held (caller) and the reference is owned and of this
-            // epoch's interpreter, so the object is alive until this decref.
-            unsafe { ffi::Py_DECREF(item.object as *mut ffi::PyObject) };
-        }
+    let mine = {
+        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        // Entries of gone epochs are dropped here too: their objects died with Python.
+        q.retain(|item| item.epoch == epoch);
+        let (mine, others): (Vec<_>, Vec<_>) = q.drain(..).partition(|item| item.interp == interp);
+        *q = others;
+        LEN.store(q.len(), Ordering::Release);
+        mine
+    };
+    for item in mine {
+        // SAFETY: the GIL of `interp` is held (caller) and the reference is owned and of
+        // this epoch's `interp`, so the object is alive until this decref.
+        unsafe { ffi::Py_DECREF(item.object as *mut ffi::PyObject) };
     }
 }

@@ -1,0 +1,161 @@
+//! The handle table behind `gilstuff_object *`.
+//!
+//! A handle is not a pointer but a token: slot index + 1 in the low 32 bits, the slot's
+//! generation in the high 32 bits. A slot is never freed, only reused with a new
+//! generation, so any token — released, stale, from an earlier epoch, made up — can be
+//! checked without touching freed memory. Tokens of 0 (NULL) are never valid.
+//!
+//! Slots live in segments that are allocated on demand and never freed, so a slot's
+//! address is stable and readable from any thread.
+
+use std::ptr;
+use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
+use std::sync::Mutex;
+
+use pyo3_ffi as ffi;
+
+use super::error::{Error, Result};
+use super::status::*;
+
+const SEGMENT_BITS: u32 = 12;
+const SEGMENT_LEN: usize = 1 << SEGMENT_BITS;
+const MAX_SEGMENTS: usize = 1 << 12;
+/// At most this many handles exist at once (16 Mi).
+const MAX_SLOTS: u32 = (SEGMENT_LEN * MAX_SEGMENTS) as u32;
+
+const LIVE: u64 = 1;
+
+struct Slot {
+    /// `generation << 1 | LIVE`; the generation grows at each release.
+    state: AtomicU64,
+    object: AtomicPtr<ffi::PyObject>,
+    /// The interpreter the reference belongs to (0 = main; see `interp`).
+    interp: AtomicU64,
+    /// The runtime epoch the reference was made in.
+    epoch: AtomicU64,
+}
+
+static SEGMENTS: [AtomicPtr<Slot>; MAX_SEGMENTS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_SEGMENTS];
+/// The next never-used slot index.
+static NEXT: AtomicU32 = AtomicU32::new(0);
+/// Released slots, ready for reuse.
+static FREE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// A handle token as C sees it.
+pub type Token = usize;
+
+/// What a live handle refers to.
+#[derive(Clone, Copy)]
+pub struct Target {
+    pub object: *mut ffi::PyObject,
+    pub interp: u64,
+    pub epoch: u64,
+}
+
+fn decode(token: Token) -> Option<(u32, u32)> {
+    let token = token as u64;
+    let index = (token & 0xffff_ffff) as u32;
+    if index == 0 || index > MAX_SLOTS {
+        return None;
+    }
+    Some((index - 1, (token >> 32) as u32))
+}
+
+fn slot(index: u32) -> Option<&'static Slot> {
+    let seg = SEGMENTS[(index >> SEGMENT_BITS) as usize].load(Ordering::Acquire);
+    if seg.is_null() {
+        return None;
+    }
+    // SAFETY: segments hold SEGMENT_LEN slots and are never freed.
+    Some(unsafe { &*seg.add(index as usize & (SEGMENT_LEN - 1)) })
+}
+
+fn slot_or_new_segment(index: u32) -> &'static Slot {
+    let cell = &SEGMENTS[(index >> SEGMENT_BITS) as usize];
+    if cell.load(Ordering::Acquire).is_null() {
+        let fresh: Box<[Slot]> = (0..SEGMENT_LEN)
+            .map(|_| Slot {
+                state: AtomicU64::new(0),
+                object: AtomicPtr::new(ptr::null_mut()),
+                interp: AtomicU64::new(0),
+                epoch: AtomicU64::new(0),
+            })
+            .collect();
+        let fresh = Box::into_raw(fresh) as *mut Slot;
+        if cell.compare_exchange(ptr::null_mut(), fresh, Ordering::AcqRel, Ordering::Acquire).is_err() {
+            // SAFETY: we made `fresh` above and lost the race: nobody else saw it.
+            drop(unsafe { Box::from_raw(ptr::slice_from_raw_parts_mut(fresh, SEGMENT_LEN)) });
+        }
+    }
+    slot(index).expect("segment installed above")
+}
+
+fn invalid() -> Error {
+    Error::new(
+        GILSTUFF_ERR_INVALID_HANDLE,
+        "invalid handle: it was released, belongs to an earlier gilstuff_init, or was never a gilstuff_object",
+    )
+}
+
+/// Stores an owned reference and returns its token.
+pub fn insert(object: *mut ffi::PyObject, interp: u64, epoch: u64) -> Result<Token> {
+    let reused = FREE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let index = match reused {
+        Some(i) => i,
+        None => {
+            let i = NEXT.fetch_add(1, Ordering::Relaxed);
+            if i >= MAX_SLOTS {
+                NEXT.store(MAX_SLOTS, Ordering::Relaxed);
+                return Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "too many live gilstuff_object handles (16 Mi)"));
+            }
+            i
+        }
+    };
+    let s = slot_or_new_segment(index);
+    s.object.store(object, Ordering::Relaxed);
+    s.interp.store(interp, Ordering::Relaxed);
+    s.epoch.store(epoch, Ordering::Relaxed);
+    let generation = (s.state.load(Ordering::Relaxed) >> 1) as u32;
+    // Release: a thread that sees LIVE also sees the fields above.
+    s.state.store(((generation as u64) << 1) | LIVE, Ordering::Release);
+    Ok(((generation as u64) << 32 | (index as u64 + 1)) as Token)
+}
+
+/// The live handle's target, or `INVALID_HANDLE`.
+pub fn get(token: Token) -> Result<Target> {
+    let (index, generation) = decode(token).ok_or_else(invalid)?;
+    let s = slot(index).ok_or_else(invalid)?;
+    let live = (generation as u64) << 1 | LIVE;
+    if s.state.load(Ordering::Acquire) != live {
+        return Err(invalid());
+    }
+    let target = Target {
+        object: s.object.load(Ordering::Relaxed),
+        interp: s.interp.load(Ordering::Relaxed),
+        epoch: s.epoch.load(Ordering::Relaxed),
+    };
+    // Seqlock-style re-check: a release (and reuse) racing with this read is a host bug,
+    // but it must give INVALID_HANDLE, not another object.
+    std::sync::atomic::fence(Ordering::Acquire);
+    if s.state.load(Ordering::Relaxed) != live {
+        return Err(invalid());
+    }
+    Ok(target)
+}
+
+/// Ends a handle: exactly one caller wins; it gets the reference back to dispose of.
+pub fn remove(token: Token) -> Result<Target> {
+    let (index, generation) = decode(token).ok_or_else(invalid)?;
+    let s = slot(index).ok_or_else(invalid)?;
+    let live = (generation as u64) << 1 | LIVE;
+    let next = (generation.wrapping_add(1) as u64) << 1;
+    // Acquire pairs with `insert`'s Release store of the fields read below.
+    s.state.compare_exchange(live, next, Ordering::AcqRel, Ordering::Relaxed).map_err(|_| invalid())?;
+    let target = Target {
+        object: s.object.swap(ptr::null_mut(), Ordering::Relaxed),
+        interp: s.interp.load(Ordering::Relaxed),
+        epoch: s.epoch.load(Ordering::Relaxed),
+    };
+    FREE.lock().unwrap_or_else(|e| e.into_inner()).push(index);
+    Ok(target)
+}
