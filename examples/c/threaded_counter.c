@@ -6,6 +6,8 @@
  *   threaded_counter [N] [--handles]
  *
  * Default mode: each call is a gilstuff_with_gil callback using the raw CPython API.
+ * --handles: no CPython API at all: thing.inc is looked up once as a gilstuff_object
+ * and each call is one gilstuff_call from the worker thread.
  */
 #include <Python.h>
 #include <pthread.h>
@@ -40,18 +42,42 @@ static gilstuff_status call_inc(void *unused) {
     return GILSTUFF_OK;
 }
 
+/* Set in --handles mode: the function thing.inc as a handle shared by all threads. */
+static gilstuff_object *inc_handle;
+
+static gilstuff_status one_call(gilstuff_error **err) {
+    if (!inc_handle)
+        return gilstuff_with_gil(call_inc, NULL, err);
+    gilstuff_object *result = NULL;
+    gilstuff_status st = gilstuff_call(inc_handle, NULL, 0, NULL, &result, err);
+    if (st == GILSTUFF_OK)
+        st = gilstuff_object_release(result, err);
+    return st;
+}
+
 static void *worker(void *arg) {
     long *failures = arg;
     for (int i = 0; i < CALLS_PER_THREAD; i++) {
         gilstuff_error *err = NULL;
-        gilstuff_status st = gilstuff_with_gil(call_inc, NULL, &err);
+        gilstuff_status st = one_call(&err);
         if (st != GILSTUFF_OK) {
-            report("gilstuff_with_gil(thing.inc)", st, err);
+            report("calling thing.inc", st, err);
             (*failures)++;
             break;
         }
     }
     return NULL;
+}
+
+/* Looks up thing.inc as a handle. */
+static gilstuff_status lookup_inc(gilstuff_error **err) {
+    gilstuff_object *thing = NULL;
+    gilstuff_status st = gilstuff_import(NULL, "thing", &thing, err);
+    if (st != GILSTUFF_OK)
+        return st;
+    st = gilstuff_getattr(thing, "inc", &inc_handle, err);
+    gilstuff_object_release(thing, NULL);
+    return st;
 }
 
 /* Reads thing.x into *(long *)out. */
@@ -79,12 +105,15 @@ static void *finalizer(void *out) {
 
 int main(int argc, char **argv) {
     int n = 8;
+    int handles = 0;
     for (int i = 1; i < argc; i++) {
-        if (argv[i][0] != '-')
+        if (strcmp(argv[i], "--handles") == 0)
+            handles = 1;
+        else if (argv[i][0] != '-')
             n = atoi(argv[i]);
     }
     if (n < 1 || n > 1024) {
-        fprintf(stderr, "usage: %s [threads 1..1024]\n", argv[0]);
+        fprintf(stderr, "usage: %s [threads 1..1024] [--handles]\n", argv[0]);
         return 2;
     }
 
@@ -92,6 +121,8 @@ int main(int argc, char **argv) {
     gilstuff_status st = gilstuff_init(NULL, &err);
     if (st != GILSTUFF_OK)
         return report("gilstuff_init", st, err);
+    if (handles && (st = lookup_inc(&err)) != GILSTUFF_OK)
+        return report("looking up thing.inc", st, err);
 
     pthread_t *threads = calloc((size_t)n, sizeof *threads);
     long *failures = calloc((size_t)n, sizeof *failures);
@@ -109,7 +140,10 @@ int main(int argc, char **argv) {
     st = gilstuff_with_gil(read_total, &total, &err);
     if (st != GILSTUFF_OK)
         return report("reading thing.x", st, err);
-    printf("threads=%d calls_per_thread=%d total=%ld\n", n, CALLS_PER_THREAD, total);
+    printf("threads=%d calls_per_thread=%d total=%ld mode=%s\n", n, CALLS_PER_THREAD, total,
+           handles ? "handles" : "with_gil");
+    if (inc_handle)
+        gilstuff_object_release(inc_handle, NULL);
 
     /* Finalize from a thread that is neither main() nor a worker. */
     pthread_t fin;
