@@ -19,12 +19,19 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The deepest list nesting a `gilstuff_value` may have: a list is 1 level, a list of
+// lists 2, and so on. Deeper values (or a Python list that contains itself) are refused
+// with `GILSTUFF_ERR_INVALID_ARGUMENT`.
+#define GILSTUFF_VALUE_MAX_DEPTH 100
+
 // An error: a status code, a message and, for Python exceptions, the exception's type
 // name and formatted traceback. Created by gilstuff when a call fails, owned by the
 // caller, freed with `gilstuff_error_free`. Immutable: it may be read from any thread.
 typedef struct gilstuff_error gilstuff_error;
 
-// A Python interpreter. NULL always means the main interpreter.
+// A Python interpreter: the main one or a sub-interpreter. An opaque token, never
+// dereferenced: a freed or made-up one gives `GILSTUFF_ERR_INVALID_HANDLE`. Wherever a
+// function takes a `gilstuff_interp *`, NULL means the main interpreter.
 typedef struct gilstuff_interp gilstuff_interp;
 
 // An owned reference to a Python object, tagged with its interpreter and the
@@ -32,6 +39,11 @@ typedef struct gilstuff_interp gilstuff_interp;
 // handle is detected (`GILSTUFF_ERR_INVALID_HANDLE` / `GILSTUFF_ERR_WRONG_INTERPRETER`)
 // instead of crashing. Release each handle once with `gilstuff_object_release`.
 typedef struct gilstuff_object gilstuff_object;
+
+// A portable value: none, bool, int64, double, str (UTF-8), bytes, or a list of values.
+// Owned by the caller once returned by a constructor or `gilstuff_value_clone`; freed
+// with `gilstuff_value_free`. Values never refer to Python objects.
+typedef struct gilstuff_value gilstuff_value;
 
 // Bytes owned by the caller: `data[0..len]`, followed by a NUL byte that is not counted
 // in `len` (so a text result is also a C string). Free it with `gilstuff_buffer_free`.
@@ -75,6 +87,28 @@ typedef uint32_t gilstuff_status;
 // `GILSTUFF_OK`, or another status to make the call fail with it.
 typedef gilstuff_status (*gilstuff_callback)(void *userdata);
 
+// Options for `gilstuff_interp_new`. Fill it with `gilstuff_interp_config_init` first:
+// fields are added at the end and `size` says which ones your program knows.
+typedef struct gilstuff_interp_config {
+  // `sizeof(gilstuff_interp_config)` as your program was compiled.
+  uint32_t size;
+  // Give the interpreter its own GIL, so it runs in parallel with the others
+  // (CPython 3.12+; default on there). On older CPython: `GILSTUFF_ERR_UNSUPPORTED`.
+  bool own_gil;
+  // Isolated module state and allocator (required for `own_gil`; default = `own_gil`).
+  bool isolated_modules;
+  // Allow the `threading` module to start threads in it (default on).
+  bool allow_threads;
+  // Allow daemon threads (default off on 3.12+, where isolated interpreters forbid them).
+  bool allow_daemon_threads;
+  // Refuse to import extension modules that do not support sub-interpreters
+  // (single-phase init): an ImportError instead of a crash (default = `own_gil`).
+  bool check_multi_interp_extensions;
+} gilstuff_interp_config;
+
+// The kind of a `gilstuff_value`: one of the `GILSTUFF_VALUE_*` constants.
+typedef uint32_t gilstuff_value_kind;
+
 // A thread of the library's own initialises Python and, at `gilstuff_finalize` (called
 // from any thread), finalises it. The default.
 #define GILSTUFF_ORIGIN_OWNED 0
@@ -82,6 +116,30 @@ typedef gilstuff_status (*gilstuff_callback)(void *userdata);
 // The thread that calls `gilstuff_init` initialises Python; `gilstuff_finalize` must then
 // be called from that same thread (`GILSTUFF_ERR_WRONG_THREAD` otherwise).
 #define GILSTUFF_ORIGIN_CALLER 1
+
+// Not a value: what `gilstuff_value_get_kind` returns for NULL.
+#define GILSTUFF_VALUE_INVALID 0
+
+// Python `None`.
+#define GILSTUFF_VALUE_NONE 1
+
+// A `bool`.
+#define GILSTUFF_VALUE_BOOL 2
+
+// A signed 64-bit integer (`int64_t`).
+#define GILSTUFF_VALUE_INT 3
+
+// A `double`.
+#define GILSTUFF_VALUE_FLOAT 4
+
+// UTF-8 text (may hold NUL bytes).
+#define GILSTUFF_VALUE_STR 5
+
+// Bytes.
+#define GILSTUFF_VALUE_BYTES 6
+
+// A list of values (becomes a Python `list`; Python tuples become lists too).
+#define GILSTUFF_VALUE_LIST 7
 
 // Success.
 #define GILSTUFF_OK 0
@@ -230,6 +288,56 @@ gilstuff_status gilstuff_without_gil(gilstuff_callback cb,
 // Thread and GIL rules: any thread, with or without the GIL held through gilstuff.
 gilstuff_status gilstuff_run_string(const char *code,
                                     struct gilstuff_error **err);
+
+// Fills `*cfg` with the defaults for the linked CPython: on 3.12+ an isolated
+// interpreter with its own GIL; before 3.12 a legacy shared-GIL interpreter. NULL is a no-op.
+//
+// Thread and GIL rules: any thread, any time.
+void gilstuff_interp_config_init(struct gilstuff_interp_config *cfg);
+
+// Creates a sub-interpreter (`cfg` NULL = defaults) and writes it to `*out`.
+// `GILSTUFF_ERR_UNSUPPORTED` for `own_gil` (and other options) before CPython 3.12.
+// The calling thread keeps the thread state made for it; other threads get theirs on
+// their first call into it.
+//
+// Thread and GIL rules: any thread, also from inside a callback of any interpreter;
+// creations are serialised internally.
+gilstuff_status gilstuff_interp_new(const struct gilstuff_interp_config *cfg,
+                                    struct gilstuff_interp **out,
+                                    struct gilstuff_error **err);
+
+// Ends a sub-interpreter: waits for calls running in it on other threads, deletes the
+// thread states threads cached for it, and ends it. Its object handles become invalid.
+// `GILSTUFF_ERR_INTERP_BUSY` (nothing freed) while Python threads started in it still
+// run: join them and call again. `GILSTUFF_ERR_INVALID_HANDLE` for a freed interpreter
+// or the main one; `GILSTUFF_ERR_WRONG_THREAD` from inside a call running in it.
+//
+// Thread and GIL rules: any thread, including one that never entered the interpreter.
+gilstuff_status gilstuff_interp_free(struct gilstuff_interp *interp,
+                                     struct gilstuff_error **err);
+
+// CPython's interpreter ID (`PyInterpreterState_GetID`: 0 for main, growing for each
+// new one), or -1 for an invalid or freed interpreter.
+//
+// Thread and GIL rules: any thread, with or without the GIL.
+int64_t gilstuff_interp_id(struct gilstuff_interp *interp);
+
+// The main interpreter (never NULL; passing NULL means the same).
+//
+// Thread and GIL rules: any thread, any time.
+struct gilstuff_interp *gilstuff_interp_main(void);
+
+// Calls `cb(userdata)` on this thread inside interpreter `interp` (NULL = main) with
+// its GIL held and this thread's own thread state for it attached; as
+// `gilstuff_with_gil` otherwise. Nested calls may switch interpreters: the outer one
+// is left for the duration and entered again afterwards.
+//
+// Thread and GIL rules: any thread; each (thread, interpreter) pair keeps one thread
+// state across calls.
+gilstuff_status gilstuff_with_interp(struct gilstuff_interp *interp,
+                                     gilstuff_callback cb,
+                                     void *userdata,
+                                     struct gilstuff_error **err);
 
 // Starts Python and makes gilstuff calls possible from any thread.
 //
@@ -515,6 +623,159 @@ gilstuff_status gilstuff_object_clone(struct gilstuff_object *obj,
 // dropped at once; otherwise it is queued and dropped at that interpreter's next entry.
 // After `gilstuff_finalize` (or for a handle of an earlier init) only the handle is freed.
 gilstuff_status gilstuff_object_release(struct gilstuff_object *obj,
+                                        struct gilstuff_error **err);
+
+// A new value `None`, owned by the caller (free with `gilstuff_value_free`). Never
+// returns NULL (running out of memory aborts the process, as everywhere in gilstuff).
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+struct gilstuff_value *gilstuff_value_none(void);
+
+// A new bool value, owned by the caller. Never NULL, as `gilstuff_value_none`.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+struct gilstuff_value *gilstuff_value_bool(bool value);
+
+// A new int value (Python `int`), owned by the caller. Never NULL, as `gilstuff_value_none`.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+struct gilstuff_value *gilstuff_value_int(int64_t value);
+
+// A new float value (Python `float`; NaN and infinities allowed), owned by the caller.
+// Never NULL, as `gilstuff_value_none`.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+struct gilstuff_value *gilstuff_value_float(double value);
+
+// A new str value copied from `len` bytes of UTF-8 at `data` (not NUL-terminated; NUL
+// bytes are kept). `data` may be NULL when `len` is 0. On success `*out` is a new value
+// owned by the caller. Errors: `GILSTUFF_ERR_NULL_POINTER` (`data` with `len > 0`, or
+// `out`), `GILSTUFF_ERR_INVALID_UTF8`.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_str(const char *data,
+                                   size_t len,
+                                   struct gilstuff_value **out,
+                                   struct gilstuff_error **err);
+
+// A new bytes value copied from `len` bytes at `data` (NULL allowed when `len` is 0).
+// On success `*out` is a new value owned by the caller. Errors:
+// `GILSTUFF_ERR_NULL_POINTER` (`data` with `len > 0`, or `out`).
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_bytes(const uint8_t *data,
+                                     size_t len,
+                                     struct gilstuff_value **out,
+                                     struct gilstuff_error **err);
+
+// A new empty list value, owned by the caller; fill it with `gilstuff_value_list_push`.
+// Never NULL, as `gilstuff_value_none`.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+struct gilstuff_value *gilstuff_value_list_new(void);
+
+// Appends `item` to the list value `list`.
+//
+// Ownership: on success the list takes `item` — do not use or free `item` afterwards
+// (read it back through `gilstuff_value_list_get`). On failure nothing changes and
+// `item` stays the caller's, to free. `list` must be a value the caller owns (not one
+// borrowed from `gilstuff_value_list_get`) and `item` a value the caller owns.
+//
+// Errors: `GILSTUFF_ERR_NULL_POINTER`; `GILSTUFF_ERR_INVALID_ARGUMENT` when `item` is
+// `list` itself or the list would nest more than `GILSTUFF_VALUE_MAX_DEPTH` (100) levels
+// deep; `GILSTUFF_ERR_TYPE` when `list` is not a list value.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+// No other thread may use `list` or `item` during the call.
+gilstuff_status gilstuff_value_list_push(struct gilstuff_value *list,
+                                         struct gilstuff_value *item,
+                                         struct gilstuff_error **err);
+
+// A deep copy of `value`, owned by the caller; NULL if `value` is NULL. Works on
+// borrowed list elements too.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+struct gilstuff_value *gilstuff_value_clone(const struct gilstuff_value *value);
+
+// Frees a value owned by the caller and everything in it (list elements included).
+// NULL is a no-op. Never pass a pointer borrowed from `gilstuff_value_list_get`, nor a
+// value already given to `gilstuff_value_list_push` or freed.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+void gilstuff_value_free(struct gilstuff_value *value);
+
+// The kind of `value` (`GILSTUFF_VALUE_NONE` … `GILSTUFF_VALUE_LIST`);
+// `GILSTUFF_VALUE_INVALID` if `value` is NULL.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_value_kind gilstuff_value_get_kind(const struct gilstuff_value *value);
+
+// The bool in a bool value. Errors: `GILSTUFF_ERR_NULL_POINTER`, `GILSTUFF_ERR_TYPE`
+// for any other kind (no conversion).
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_get_bool(const struct gilstuff_value *value,
+                                        bool *out,
+                                        struct gilstuff_error **err);
+
+// The integer in an int value. Errors: `GILSTUFF_ERR_NULL_POINTER`, `GILSTUFF_ERR_TYPE`
+// for any other kind (a bool or float is not converted).
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_get_int(const struct gilstuff_value *value,
+                                       int64_t *out,
+                                       struct gilstuff_error **err);
+
+// The number in a float value. Errors: `GILSTUFF_ERR_NULL_POINTER`, `GILSTUFF_ERR_TYPE`
+// for any other kind (an int is not converted).
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_get_float(const struct gilstuff_value *value,
+                                         double *out,
+                                         struct gilstuff_error **err);
+
+// The text of a str value: `*data` points to `*len` bytes of UTF-8 followed by a NUL
+// byte (not counted in `*len`), so it is also a C string, cut short if the text holds NUL
+// bytes. Borrowed from `value`: valid until `value` (or the list holding it) is freed;
+// never free it. Both out-parameters are written on success only. Errors:
+// `GILSTUFF_ERR_NULL_POINTER` (`value`, `data` or `len`), `GILSTUFF_ERR_TYPE` for
+// another kind.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_get_str(const struct gilstuff_value *value,
+                                       const char **data,
+                                       size_t *len,
+                                       struct gilstuff_error **err);
+
+// The contents of a bytes value: `*data` points to `*len` bytes followed by a NUL byte
+// not counted in `*len` (so `*data` is never NULL, even when `*len` is 0). Borrowed from
+// `value`: valid until `value` (or the list holding it) is freed; never free it. Both
+// out-parameters are written on success only. Errors: `GILSTUFF_ERR_NULL_POINTER`,
+// `GILSTUFF_ERR_TYPE` for another kind.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_get_bytes(const struct gilstuff_value *value,
+                                         const uint8_t **data,
+                                         size_t *len,
+                                         struct gilstuff_error **err);
+
+// The number of elements of a list value. Errors: `GILSTUFF_ERR_NULL_POINTER`,
+// `GILSTUFF_ERR_TYPE` for another kind.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_list_len(const struct gilstuff_value *value,
+                                        size_t *out,
+                                        struct gilstuff_error **err);
+
+// Element `index` of a list value, borrowed: valid until the list is freed or pushed
+// to (a push may move the elements); never free it and never push to it. Errors:
+// `GILSTUFF_ERR_NULL_POINTER`, `GILSTUFF_ERR_TYPE` for another kind,
+// `GILSTUFF_ERR_INVALID_ARGUMENT` when `index` is not below the length.
+//
+// Thread and GIL rules: any thread, with or without the GIL; Python is not involved.
+gilstuff_status gilstuff_value_list_get(const struct gilstuff_value *list,
+                                        size_t index,
+                                        const struct gilstuff_value **out,
                                         struct gilstuff_error **err);
 
 #ifdef __cplusplus

@@ -33,7 +33,7 @@ pub extern "C" fn gilstuff_with_gil(
     boundary(err, || {
         let cb = cb.ok_or_else(|| Error::null_pointer("cb"))?;
         // SAFETY: `cb` is a host function taking `userdata` (header contract).
-        gil::with_gil(|| unsafe { cb(userdata) })
+        gil::with_gil(0, || unsafe { cb(userdata) })
     })
 }
 

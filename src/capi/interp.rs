@@ -1,19 +1,184 @@
-//! `gilstuff_interp`: which interpreter a call works in.
+//! `gilstuff_interp`: sub-interpreters, and which interpreter a call works in.
 
+use std::ffi::c_void;
+use std::mem::size_of;
+
+use super::gil::gilstuff_callback;
+use super::{boundary, gilstuff_error, no_panic};
 use crate::runtime::error::{Error, Result};
-use crate::runtime::object::InterpId;
-use crate::runtime::status::GILSTUFF_ERR_UNSUPPORTED;
+use crate::runtime::gil;
+use crate::runtime::interp::{self, Gen, InterpOptions};
+use crate::runtime::status::*;
 
-/// A Python interpreter. NULL always means the main interpreter.
+/// A Python interpreter: the main one or a sub-interpreter. An opaque token, never
+/// dereferenced: a freed or made-up one gives `GILSTUFF_ERR_INVALID_HANDLE`. Wherever a
+/// function takes a `gilstuff_interp *`, NULL means the main interpreter.
 pub struct gilstuff_interp {
     _opaque: [u8; 0],
 }
 
-/// The interpreter a `gilstuff_interp *` argument names.
-pub(crate) fn id(interp: *mut gilstuff_interp) -> Result<InterpId> {
-    if interp.is_null() {
-        Ok(0)
-    } else {
-        Err(Error::new(GILSTUFF_ERR_UNSUPPORTED, "sub-interpreters are not available in this build: pass NULL"))
+/// The interpreter a `gilstuff_interp *` argument names (NULL = main).
+pub(crate) fn id(interp: *mut gilstuff_interp) -> Result<Gen> {
+    match interp as usize {
+        0 | 1 => Ok(0),
+        token => {
+            let gen = token as Gen - 1;
+            interp::lookup(gen)?;
+            Ok(gen)
+        }
     }
+}
+
+fn token(gen: Gen) -> *mut gilstuff_interp {
+    (gen as usize + 1) as *mut gilstuff_interp
+}
+
+/// Options for `gilstuff_interp_new`. Fill it with `gilstuff_interp_config_init` first:
+/// fields are added at the end and `size` says which ones your program knows.
+#[repr(C)]
+pub struct gilstuff_interp_config {
+    /// `sizeof(gilstuff_interp_config)` as your program was compiled.
+    pub size: u32,
+    /// Give the interpreter its own GIL, so it runs in parallel with the others
+    /// (CPython 3.12+; default on there). On older CPython: `GILSTUFF_ERR_UNSUPPORTED`.
+    pub own_gil: bool,
+    /// Isolated module state and allocator (required for `own_gil`; default = `own_gil`).
+    pub isolated_modules: bool,
+    /// Allow the `threading` module to start threads in it (default on).
+    pub allow_threads: bool,
+    /// Allow daemon threads (default off on 3.12+, where isolated interpreters forbid them).
+    pub allow_daemon_threads: bool,
+    /// Refuse to import extension modules that do not support sub-interpreters
+    /// (single-phase init): an ImportError instead of a crash (default = `own_gil`).
+    pub check_multi_interp_extensions: bool,
+}
+
+/// Fills `*cfg` with the defaults for the linked CPython: on 3.12+ an isolated
+/// interpreter with its own GIL; before 3.12 a legacy shared-GIL interpreter. NULL is a no-op.
+///
+/// Thread and GIL rules: any thread, any time.
+#[no_mangle]
+pub extern "C" fn gilstuff_interp_config_init(cfg: *mut gilstuff_interp_config) {
+    no_panic((), || {
+        if cfg.is_null() {
+            return;
+        }
+        let d = InterpOptions::default();
+        // SAFETY: `cfg` points to writable memory for one config (header contract).
+        unsafe {
+            cfg.write(gilstuff_interp_config {
+                size: size_of::<gilstuff_interp_config>() as u32,
+                own_gil: d.own_gil,
+                isolated_modules: d.isolated_modules,
+                allow_threads: d.allow_threads,
+                allow_daemon_threads: d.allow_daemon_threads,
+                check_multi_interp_extensions: d.check_multi_interp_extensions,
+            })
+        }
+    })
+}
+
+/// The options a C config (NULL = defaults) asks for.
+///
+/// # Safety
+/// `cfg` is NULL or points to a readable `gilstuff_interp_config`.
+pub(crate) unsafe fn options(cfg: *const gilstuff_interp_config) -> Result<InterpOptions> {
+    let Some(cfg) = cfg.as_ref() else { return Ok(InterpOptions::default()) };
+    if (cfg.size as usize) < size_of::<gilstuff_interp_config>() {
+        return Err(Error::new(
+            GILSTUFF_ERR_INVALID_ARGUMENT,
+            "cfg->size is too small: fill the config with gilstuff_interp_config_init",
+        ));
+    }
+    Ok(InterpOptions {
+        own_gil: cfg.own_gil,
+        isolated_modules: cfg.isolated_modules,
+        allow_threads: cfg.allow_threads,
+        allow_daemon_threads: cfg.allow_daemon_threads,
+        check_multi_interp_extensions: cfg.check_multi_interp_extensions,
+    })
+}
+
+/// Creates a sub-interpreter (`cfg` NULL = defaults) and writes it to `*out`.
+/// `GILSTUFF_ERR_UNSUPPORTED` for `own_gil` (and other options) before CPython 3.12.
+/// The calling thread keeps the thread state made for it; other threads get theirs on
+/// their first call into it.
+///
+/// Thread and GIL rules: any thread, also from inside a callback of any interpreter;
+/// creations are serialised internally.
+#[no_mangle]
+pub extern "C" fn gilstuff_interp_new(
+    cfg: *const gilstuff_interp_config,
+    out: *mut *mut gilstuff_interp,
+    err: *mut *mut gilstuff_error,
+) -> gilstuff_status {
+    boundary(err, || {
+        if out.is_null() {
+            return Err(Error::null_pointer("out"));
+        }
+        // SAFETY: `cfg` is NULL or a valid config (header contract).
+        let opts = unsafe { options(cfg) }?;
+        let created = interp::create(opts)?;
+        // SAFETY: `out` checked non-NULL above; writable (contract).
+        unsafe { out.write(token(created.gen)) };
+        Ok(())
+    })
+}
+
+/// Ends a sub-interpreter: waits for calls running in it on other threads, deletes the
+/// thread states threads cached for it, and ends it. Its object handles become invalid.
+/// `GILSTUFF_ERR_INTERP_BUSY` (nothing freed) while Python threads started in it still
+/// run: join them and call again. `GILSTUFF_ERR_INVALID_HANDLE` for a freed interpreter
+/// or the main one; `GILSTUFF_ERR_WRONG_THREAD` from inside a call running in it.
+///
+/// Thread and GIL rules: any thread, including one that never entered the interpreter.
+#[no_mangle]
+pub extern "C" fn gilstuff_interp_free(interp: *mut gilstuff_interp, err: *mut *mut gilstuff_error) -> gilstuff_status {
+    boundary(err, || match id(interp)? {
+        0 => Err(Error::new(GILSTUFF_ERR_INVALID_HANDLE, "the main interpreter cannot be freed: use gilstuff_finalize")),
+        gen => interp::free(gen),
+    })
+}
+
+/// CPython's interpreter ID (`PyInterpreterState_GetID`: 0 for main, growing for each
+/// new one), or -1 for an invalid or freed interpreter.
+///
+/// Thread and GIL rules: any thread, with or without the GIL.
+#[no_mangle]
+pub extern "C" fn gilstuff_interp_id(interp: *mut gilstuff_interp) -> i64 {
+    no_panic(-1, || match id(interp) {
+        Ok(0) => 0,
+        Ok(gen) => interp::lookup(gen).map_or(-1, |i| i.python_id()),
+        Err(_) => -1,
+    })
+}
+
+/// The main interpreter (never NULL; passing NULL means the same).
+///
+/// Thread and GIL rules: any thread, any time.
+#[no_mangle]
+pub extern "C" fn gilstuff_interp_main() -> *mut gilstuff_interp {
+    token(0)
+}
+
+/// Calls `cb(userdata)` on this thread inside interpreter `interp` (NULL = main) with
+/// its GIL held and this thread's own thread state for it attached; as
+/// `gilstuff_with_gil` otherwise. Nested calls may switch interpreters: the outer one
+/// is left for the duration and entered again afterwards.
+///
+/// Thread and GIL rules: any thread; each (thread, interpreter) pair keeps one thread
+/// state across calls.
+#[no_mangle]
+pub extern "C" fn gilstuff_with_interp(
+    interp: *mut gilstuff_interp,
+    cb: gilstuff_callback,
+    userdata: *mut c_void,
+    err: *mut *mut gilstuff_error,
+) -> gilstuff_status {
+    boundary(err, || {
+        let cb = cb.ok_or_else(|| Error::null_pointer("cb"))?;
+        let gen = id(interp)?;
+        // SAFETY: `cb` is a host function taking `userdata` (header contract).
+        gil::with_gil(gen, || unsafe { cb(userdata) })
+    })
 }

@@ -14,20 +14,25 @@ use super::error::{Error, Result};
 use super::lifecycle;
 use super::pending;
 use super::status::*;
-use super::tstate::{Entry, ThreadCache, CACHE};
+use super::interp::{self, Gen, Interp};
+use super::tstate::{Entry, SubEntry, ThreadCache, CACHE};
 
-/// Proof that this thread holds the main interpreter's GIL with an attached thread state.
+/// Proof that this thread holds an interpreter's GIL with its own thread state attached.
 /// Dropping it gives back what entering took. Not `Send`: it belongs to its thread.
 pub(crate) struct Gil {
     how: How,
     /// The thread's cache. Valid for the guard's life: the guard is a stack value of the
     /// thread that owns the cache, and `!Send`.
     cache: *const ThreadCache,
+    /// The sub-interpreter entered (its call is counted), `None` for main.
+    interp: Option<&'static Interp>,
+    /// The thread state (and its interpreter) this entry switched away from.
+    outer: Option<(*mut ffi::PyThreadState, Gen)>,
     _not_send: PhantomData<*mut ()>,
 }
 
 enum How {
-    /// The thread was already attached through gilstuff: nothing to give back.
+    /// The thread was already attached to this interpreter through gilstuff.
     Nested,
     /// We restored the thread's cached thread state: save it again on leaving.
     Restored,
@@ -44,51 +49,113 @@ fn thread_exiting() -> Error {
 /// Enters the main interpreter on this thread.
 #[inline]
 pub(crate) fn acquire() -> Result<Gil> {
-    CACHE.try_with(|c| enter(c)).unwrap_or_else(|_| Err(thread_exiting()))
+    acquire_in(0)
+}
+
+/// Enters interpreter `gen` (0 = main) on this thread.
+#[inline]
+pub(crate) fn acquire_in(gen: Gen) -> Result<Gil> {
+    CACHE.try_with(|c| enter(c, gen)).unwrap_or_else(|_| Err(thread_exiting()))
 }
 
 #[inline]
-fn enter(c: &ThreadCache) -> Result<Gil> {
+fn enter(c: &ThreadCache, gen: Gen) -> Result<Gil> {
     let cache = c as *const ThreadCache;
-    if !c.attached.get().is_null() {
-        // Inside a callback on this thread: finalize is waiting for this frame anyway.
+    let attached = c.attached.get();
+    if !attached.is_null() && c.attached_gen.get() == gen {
+        // Inside a call in this interpreter on this thread: finalize and interpreter
+        // teardown wait for that call anyway.
         c.frames.set(c.frames.get() + 1);
-        return Ok(Gil { how: How::Nested, cache, _not_send: PhantomData });
+        return Ok(Gil { how: How::Nested, cache, interp: None, outer: None, _not_send: PhantomData });
     }
     c.ensure_registered();
     c.begin_frame().map_err(lifecycle::refusal)?;
-    let epoch = lifecycle::epoch();
-    let mut entry = c.main.get();
-    if entry.epoch != epoch || entry.ts.is_null() {
-        // SAFETY: a frame is active and the state is RUNNING, so Python is up and stays up.
-        match unsafe { new_entry(epoch) } {
-            (e, true) => {
-                // PyGILState_Ensure made the thread state and left this thread holding the GIL.
-                c.main.set(e);
-                c.attached.set(e.ts);
-                return Ok(Gil::after_entry(How::Restored, cache));
+    let interp = if gen == 0 {
+        None
+    } else {
+        match interp::lookup(gen).and_then(|i| i.begin_call().map(|()| i)) {
+            Ok(i) => Some(i),
+            Err(e) => {
+                c.end_frame();
+                return Err(e);
             }
-            (e, false) => {
-                c.main.set(e);
-                entry = e;
-            }
-        }
-    }
-    // SAFETY: `entry` is from this epoch, so its thread state is alive (finalize, the only
-    // thing that frees it besides this thread, waits for our frame). It belongs to this
-    // OS thread. PyThreadState_GetUnchecked may be called without the GIL.
-    let how = unsafe {
-        if entry.borrowed {
-            How::Ensured(ffi::PyGILState_Ensure())
-        } else if ffi::compat::PyThreadState_GetUnchecked() == entry.ts {
-            How::HeldByHost
-        } else {
-            ffi::PyEval_RestoreThread(entry.ts);
-            How::Restored
         }
     };
-    c.attached.set(entry.ts);
-    Ok(Gil::after_entry(how, cache))
+    // Switching from another interpreter: leave it first (its GIL may not be ours to keep).
+    let outer = (!attached.is_null()).then(|| {
+        // SAFETY: this thread holds the GIL with `attached` current.
+        (unsafe { ffi::PyEval_SaveThread() }, c.attached_gen.get())
+    });
+    c.attached.set(ptr::null_mut());
+    let epoch = lifecycle::epoch();
+    // SAFETY: a frame is active and the state is RUNNING, so Python stays up; a counted
+    // call keeps `interp` alive; every thread state used belongs to this OS thread.
+    let (ts, how) = unsafe {
+        match interp {
+            None => enter_main(c, epoch, outer.is_none()),
+            Some(i) => {
+                main_entry(c, epoch);
+                let ts = match c.sub(gen, epoch) {
+                    Some(ts) => ts,
+                    None => {
+                        let ts = i.new_thread_state();
+                        c.subs.borrow_mut().push(SubEntry { gen, ts, epoch });
+                        ts
+                    }
+                };
+                ffi::PyEval_RestoreThread(ts);
+                c.stack.borrow_mut().push(gen);
+                (ts, How::Restored)
+            }
+        }
+    };
+    c.attached.set(ts);
+    c.attached_gen.set(gen);
+    pending::apply(gen);
+    Ok(Gil { how, cache, interp, outer, _not_send: PhantomData })
+}
+
+/// Attaches this thread's main-interpreter thread state; returns it and how.
+///
+/// # Safety
+/// As in `enter`: Python is running and stays up; this thread holds no GIL.
+#[inline]
+unsafe fn enter_main(c: &ThreadCache, epoch: u64, may_be_held: bool) -> (*mut ffi::PyThreadState, How) {
+    let mut entry = c.main.get();
+    if entry.epoch != epoch || entry.ts.is_null() {
+        let (e, holds) = new_entry(epoch);
+        c.main.set(e);
+        if holds {
+            // PyGILState_Ensure made the thread state and left this thread holding the GIL.
+            return (e.ts, How::Restored);
+        }
+        entry = e;
+    }
+    let how = if entry.borrowed {
+        How::Ensured(ffi::PyGILState_Ensure())
+    } else if may_be_held && ffi::compat::PyThreadState_GetUnchecked() == entry.ts {
+        How::HeldByHost
+    } else {
+        ffi::PyEval_RestoreThread(entry.ts);
+        How::Restored
+    };
+    (entry.ts, how)
+}
+
+/// Makes sure this thread has its main-interpreter thread state (made before any
+/// sub-interpreter one, so that it is the thread's PyGILState state). Holds no GIL after.
+///
+/// # Safety
+/// Python is running and stays up; this thread holds no GIL.
+unsafe fn main_entry(c: &ThreadCache, epoch: u64) {
+    let entry = c.main.get();
+    if entry.epoch != epoch || entry.ts.is_null() {
+        let (e, holds) = new_entry(epoch);
+        c.main.set(e);
+        if holds {
+            ffi::PyEval_SaveThread();
+        }
+    }
 }
 
 /// Makes this thread's main-interpreter entry for `epoch`. Returns `(entry, holds_gil)`.
@@ -109,46 +176,84 @@ unsafe fn new_entry(epoch: u64) -> (Entry, bool) {
     (Entry { ts: ffi::PyThreadState_Get(), epoch, borrowed: false }, true)
 }
 
-impl Gil {
-    #[inline(always)]
-    fn after_entry(how: How, cache: *const ThreadCache) -> Gil {
-        pending::apply(0);
-        Gil { how, cache, _not_send: PhantomData }
-    }
-}
-
 impl Drop for Gil {
     #[inline]
     fn drop(&mut self) {
         // SAFETY: see the `cache` field.
         let c = unsafe { &*self.cache };
-        match self.how {
-            How::Nested => {}
-            How::Restored => {
-                c.attached.set(ptr::null_mut());
-                // SAFETY: this thread holds the GIL with its cached thread state.
-                unsafe { ffi::PyEval_SaveThread() };
+        if let How::Nested = self.how {
+            c.end_frame();
+            return;
+        }
+        // SAFETY: this thread holds the GIL it took on entry, with its thread state.
+        unsafe {
+            match self.how {
+                How::Restored => {
+                    ffi::PyEval_SaveThread();
+                }
+                How::Ensured(state) => ffi::PyGILState_Release(state),
+                How::HeldByHost | How::Nested => {}
             }
-            How::HeldByHost => c.attached.set(ptr::null_mut()),
-            How::Ensured(state) => {
-                c.attached.set(ptr::null_mut());
-                // SAFETY: pairs the PyGILState_Ensure made on entry, on the same thread.
-                unsafe { ffi::PyGILState_Release(state) };
+        }
+        if self.interp.is_some() {
+            c.stack.borrow_mut().pop();
+        }
+        match self.outer {
+            Some((ts, gen)) => {
+                // SAFETY: the thread state this entry switched away from, on its thread.
+                unsafe { ffi::PyEval_RestoreThread(ts) };
+                c.attached.set(ts);
+                c.attached_gen.set(gen);
             }
+            None => c.attached.set(ptr::null_mut()),
+        }
+        if let Some(i) = self.interp {
+            i.end_call();
         }
         c.end_frame();
     }
 }
 
-/// Whether this thread is inside a gilstuff call holding the GIL of interpreter `interp`.
-pub(crate) fn attached_to(interp: u64) -> bool {
-    interp == 0 && CACHE.try_with(|c| !c.attached.get().is_null()).unwrap_or(false)
+/// Whether this thread is inside a call running in interpreter `gen`.
+pub(crate) fn inside(gen: Gen) -> bool {
+    CACHE
+        .try_with(|c| (!c.attached.get().is_null() && c.attached_gen.get() == gen) || c.stack.borrow().contains(&gen))
+        .unwrap_or(false)
 }
 
-/// Runs `f` on this thread with the main interpreter's GIL held. A Python exception left
+/// Runs `f` on this thread holding no GIL but with its main-interpreter thread state
+/// made, counted as a call in flight; the interpreter this thread was in (if inside a
+/// callback) is left before and entered again after.
+pub(crate) fn outside_any_interpreter<R>(f: impl FnOnce() -> R) -> Result<R> {
+    let c = CACHE.try_with(|c| c as *const ThreadCache).map_err(|_| thread_exiting())?;
+    // SAFETY: this thread's live cache.
+    let c = unsafe { &*c };
+    c.ensure_registered();
+    c.begin_frame().map_err(lifecycle::refusal)?;
+    let attached = c.attached.get();
+    // SAFETY: leaves and re-enters this thread's own attached state; a frame is active.
+    let saved = (!attached.is_null()).then(|| unsafe { ffi::PyEval_SaveThread() });
+    c.attached.set(ptr::null_mut());
+    unsafe { main_entry(c, lifecycle::epoch()) };
+    let r = f();
+    if let Some(ts) = saved {
+        // SAFETY: as above.
+        unsafe { ffi::PyEval_RestoreThread(ts) };
+    }
+    c.attached.set(attached);
+    c.end_frame();
+    Ok(r)
+}
+
+/// Whether this thread is inside a gilstuff call holding the GIL of interpreter `gen`.
+pub(crate) fn attached_to(gen: Gen) -> bool {
+    CACHE.try_with(|c| !c.attached.get().is_null() && c.attached_gen.get() == gen).unwrap_or(false)
+}
+
+/// Runs `f` on this thread with interpreter `gen`'s GIL held. A Python exception left
 /// set by `f` becomes the error; so does a status other than `GILSTUFF_OK`.
-pub(crate) fn with_gil(f: impl FnOnce() -> gilstuff_status) -> Result<()> {
-    let _gil = acquire()?;
+pub(crate) fn with_gil(gen: Gen, f: impl FnOnce() -> gilstuff_status) -> Result<()> {
+    let _gil = acquire_in(gen)?;
     let rc = f();
     // SAFETY: the GIL is held (`_gil`).
     if unsafe { !ffi::PyErr_Occurred().is_null() } {

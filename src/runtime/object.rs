@@ -13,6 +13,7 @@ use pyo3_ffi as ffi;
 use super::error::{self, Error, Result};
 use super::gil::{self, Gil};
 use super::handles::{self, Token};
+use super::interp;
 use super::lifecycle;
 use super::pending;
 use super::status::*;
@@ -35,7 +36,7 @@ impl Owned {
 
     /// # Safety
     /// The GIL is held and `p` is a live borrowed reference.
-    unsafe fn from_borrowed(p: *mut ffi::PyObject) -> Owned {
+    pub(crate) unsafe fn from_borrowed(p: *mut ffi::PyObject) -> Owned {
         ffi::Py_INCREF(p);
         Owned(p)
     }
@@ -44,7 +45,7 @@ impl Owned {
         self.0
     }
 
-    fn into_ptr(self) -> *mut ffi::PyObject {
+    pub(crate) fn into_ptr(self) -> *mut ffi::PyObject {
         let p = self.0;
         std::mem::forget(self);
         p
@@ -58,20 +59,26 @@ impl Drop for Owned {
     }
 }
 
-/// The interpreter a call works in: 0 for main (sub-interpreters come with `interp`).
-pub type InterpId = u64;
+/// The interpreter a call works in: 0 for main, else a sub-interpreter's generation.
+pub type InterpId = interp::Gen;
 
 /// Enters `interp` on this thread.
 fn enter(interp: InterpId) -> Result<Gil> {
-    debug_assert_eq!(interp, 0, "only the main interpreter exists so far");
-    gil::acquire()
+    gil::acquire_in(interp)
 }
 
 /// Looks a handle up without the GIL, to learn which interpreter to enter.
 fn interp_of(token: Token) -> Result<InterpId> {
     let t = handles::get(token)?;
     check_epoch(t.epoch)?;
+    if t.interp != 0 {
+        interp::lookup(t.interp).map_err(|_| dead_interp())?;
+    }
     Ok(t.interp)
+}
+
+fn dead_interp() -> Error {
+    Error::new(GILSTUFF_ERR_INVALID_HANDLE, "invalid handle: its interpreter has been freed, and its object with it")
 }
 
 fn check_epoch(epoch: u64) -> Result<()> {
@@ -95,6 +102,9 @@ fn object(_gil: &Gil, interp: InterpId, token: Token) -> Result<Owned> {
     let t = handles::get(token)?;
     check_epoch(t.epoch)?;
     if t.interp != interp {
+        if t.interp != 0 && interp::lookup(t.interp).is_err() {
+            return Err(dead_interp());
+        }
         return Err(Error::new(
             GILSTUFF_ERR_WRONG_INTERPRETER,
             format!("the handle belongs to interpreter {} but this call works in interpreter {interp}", t.interp),
@@ -187,7 +197,7 @@ pub fn sequence(interp: InterpId, items: &[Token], list: bool) -> Result<Token> 
 
 // ---- read ---------------------------------------------------------------------------
 
-fn type_error(obj: &Owned, wanted: &str) -> Error {
+pub(crate) fn type_error(obj: &Owned, wanted: &str) -> Error {
     // SAFETY: called with the GIL held (obj exists only then).
     let ty = unsafe { error::type_name(ffi::Py_TYPE(obj.ptr()).cast()) };
     Error::new(GILSTUFF_ERR_TYPE, format!("expected {wanted}, got {ty}"))
@@ -272,7 +282,7 @@ pub fn is_none(token: Token) -> Result<bool> {
 ///
 /// # Safety
 /// The GIL is held and `s` is a str.
-unsafe fn with_utf8<R>(s: *mut ffi::PyObject, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+pub(crate) unsafe fn with_utf8<R>(s: *mut ffi::PyObject, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
     let mut len: ffi::Py_ssize_t = 0;
     let data = ffi::PyUnicode_AsUTF8AndSize(s, &mut len);
     if data.is_null() {
@@ -292,7 +302,7 @@ unsafe fn with_utf8<R>(s: *mut ffi::PyObject, f: impl FnOnce(&[u8]) -> R) -> Res
 ///
 /// # Safety
 /// The GIL is held.
-unsafe fn with_bytes<R>(obj: &Owned, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
+pub(crate) unsafe fn with_bytes<R>(obj: &Owned, f: impl FnOnce(&[u8]) -> R) -> Result<R> {
     let p = obj.ptr();
     let (data, len) = if ffi::PyBytes_Check(p) != 0 {
         (ffi::PyBytes_AsString(p), ffi::PyBytes_Size(p))
@@ -494,6 +504,9 @@ pub fn clone(token: Token) -> Result<Token> {
 /// and only forgotten when its interpreter is gone (after finalize, earlier epoch).
 pub fn release(token: Token) -> Result<()> {
     let t = handles::remove(token)?;
+    if t.interp != 0 && interp::lookup(t.interp).is_err() {
+        return Ok(()); // the interpreter ended and took the object with it
+    }
     if gil::attached_to(t.interp) && t.epoch == lifecycle::epoch() {
         // SAFETY: this thread holds the GIL of the handle's interpreter, which is the
         // current epoch's, so the owned reference is alive.

@@ -62,3 +62,10 @@ fn apply_slow(interp: u64) {
         unsafe { ffi::Py_DECREF(item.object as *mut ffi::PyObject) };
     }
 }
+
+/// Drops the queued decrefs of an interpreter that has ended: its objects are gone.
+pub(crate) fn forget_interp(interp: u64) {
+    let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+    q.retain(|item| item.interp != interp);
+    LEN.store(q.len(), Ordering::Release);
+}

@@ -5,7 +5,7 @@
 //! remembers the epoch it was made in: after a finalize the pointer dangles, so an entry
 //! from another epoch is dropped without touching the pointer.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
@@ -31,6 +31,14 @@ impl Entry {
     pub const EMPTY: Entry = Entry { ts: ptr::null_mut(), epoch: 0, borrowed: false };
 }
 
+/// A thread state this thread keeps for a sub-interpreter.
+#[derive(Clone, Copy)]
+pub(crate) struct SubEntry {
+    pub gen: u64,
+    pub ts: *mut ffi::PyThreadState,
+    pub epoch: u64,
+}
+
 pub(crate) struct ThreadCache {
     /// True while any gilstuff frame is active on this thread; read by finalize.
     pub in_call: AtomicBool,
@@ -41,8 +49,14 @@ pub(crate) struct ThreadCache {
     /// The thread state this thread currently runs Python with through gilstuff
     /// (null outside calls and inside `gilstuff_without_gil`).
     pub attached: Cell<*mut ffi::PyThreadState>,
+    /// The interpreter `attached` belongs to (0 = main).
+    pub attached_gen: Cell<u64>,
     /// The main interpreter's thread state.
     pub main: Cell<Entry>,
+    /// Thread states for sub-interpreters (a few at most: searched linearly).
+    pub subs: RefCell<Vec<SubEntry>>,
+    /// Sub-interpreters this thread has entered and not yet left, innermost last.
+    pub stack: RefCell<Vec<u64>>,
 }
 
 /// Addresses of every registered thread's `in_call` flag.
@@ -58,7 +72,10 @@ thread_local! {
             registered: Cell::new(false),
             frames: Cell::new(0),
             attached: Cell::new(ptr::null_mut()),
+            attached_gen: Cell::new(0),
             main: Cell::new(Entry::EMPTY),
+            subs: RefCell::new(Vec::new()),
+            stack: RefCell::new(Vec::new()),
         }
     };
 }
@@ -104,19 +121,39 @@ impl ThreadCache {
         }
     }
 
+    /// This thread's state for sub-interpreter `gen`, if it has one from `epoch`.
+    #[inline]
+    pub fn sub(&self, gen: u64, epoch: u64) -> Option<*mut ffi::PyThreadState> {
+        let mut subs = self.subs.borrow_mut();
+        // Entries of other epochs or freed interpreters are dropped, never touched.
+        subs.retain(|e| e.epoch == epoch && (e.gen != gen || super::interp::lookup(gen).is_ok()));
+        subs.iter().find(|e| e.gen == gen).map(|e| e.ts)
+    }
+
     /// Deletes the thread states this thread made in the current epoch.
     /// Must be called with no frame active on this thread.
     pub fn release_all(&self) {
         debug_assert_eq!(self.frames.get(), 0);
         let main = self.main.replace(Entry::EMPTY);
-        if main.ts.is_null() || main.borrowed {
+        let subs = std::mem::take(&mut *self.subs.borrow_mut());
+        if (main.ts.is_null() || main.borrowed) && subs.is_empty() {
             return;
         }
         if self.begin_frame().is_err() {
             return; // finalizing or finalized: Python frees (or freed) them itself
         }
         let epoch = lifecycle::epoch();
-        if main.epoch == epoch {
+        for sub in subs.into_iter().filter(|s| s.epoch == epoch) {
+            if let Ok(interp) = super::interp::lookup(sub.gen) {
+                if interp.begin_call().is_ok() {
+                    // SAFETY: made on this thread by `new_thread_state`; the call is
+                    // counted so the interpreter cannot end meanwhile; no GIL is held.
+                    unsafe { interp.delete_thread_state(sub.ts) };
+                    interp.end_call();
+                }
+            }
+        }
+        if !main.ts.is_null() && !main.borrowed && main.epoch == epoch {
             // SAFETY: same epoch and a frame is active, so finalize cannot run and `ts` is
             // alive. It is this thread's gilstate thread state with gilstate_counter 1
             // (made by PyGILState_Ensure and never released): Release drops the counter to
@@ -144,6 +181,12 @@ impl Drop for ThreadCache {
             FLAGS.lock().unwrap_or_else(|e| e.into_inner()).retain(|&p| p != me);
         }
     }
+}
+
+/// Records the thread state `ts` that creating sub-interpreter `gen` left with this thread.
+pub(crate) fn adopt(gen: u64, ts: *mut ffi::PyThreadState) {
+    let epoch = lifecycle::epoch();
+    let _ = CACHE.try_with(|c| c.subs.borrow_mut().push(SubEntry { gen, ts, epoch }));
 }
 
 /// Whether any registered thread other than the caller is inside a gilstuff call.

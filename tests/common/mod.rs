@@ -9,6 +9,7 @@ pub use gilstuff::capi::buffer::*;
 pub use gilstuff::capi::config::*;
 pub use gilstuff::capi::error::*;
 pub use gilstuff::capi::gil::*;
+pub use gilstuff::capi::interp::*;
 pub use gilstuff::capi::lifecycle::*;
 pub use gilstuff::capi::object::*;
 pub use gilstuff::runtime::status::*;
@@ -131,4 +132,51 @@ pub fn python_error(f: impl FnOnce(*mut *mut gilstuff_error) -> gilstuff_status)
     let r = (st, text(gilstuff_error_python_type(err)), text(gilstuff_error_message(err)), text(gilstuff_error_traceback(err)));
     gilstuff_error_free(err);
     r
+}
+
+pub type Interp = *mut gilstuff_interp;
+
+pub fn eval_in(interp: Interp, expr: &str) -> Obj {
+    let expr = CString::new(expr).unwrap();
+    let mut out = ptr::null_mut();
+    ok(|e| gilstuff_eval(interp, expr.as_ptr(), ptr::null_mut(), &mut out, e));
+    out
+}
+
+pub fn eval_int_in(interp: Interp, expr: &str) -> i64 {
+    let o = eval_in(interp, expr);
+    let v = int_of(o);
+    release(o);
+    v
+}
+
+pub fn exec_in(interp: Interp, code: &str) {
+    let code = CString::new(code).unwrap();
+    ok(|e| gilstuff_exec(interp, code.as_ptr(), ptr::null_mut(), e));
+}
+
+/// A sub-interpreter with the default options, or with `adjust` applied.
+pub fn new_interp_with(adjust: impl FnOnce(&mut gilstuff_interp_config)) -> Interp {
+    let mut cfg = std::mem::MaybeUninit::<gilstuff_interp_config>::uninit();
+    gilstuff_interp_config_init(cfg.as_mut_ptr());
+    let mut cfg = unsafe { cfg.assume_init() };
+    adjust(&mut cfg);
+    let mut out = ptr::null_mut();
+    ok(|e| gilstuff_interp_new(&cfg, &mut out, e));
+    out
+}
+
+pub fn new_interp() -> Interp {
+    new_interp_with(|_| {})
+}
+
+/// Runs a Rust closure as a gilstuff_with_interp callback.
+pub fn with_interp(interp: Interp, f: &mut dyn FnMut()) -> Result<(), (gilstuff_status, String)> {
+    unsafe extern "C" fn tramp(ud: *mut std::ffi::c_void) -> gilstuff_status {
+        let f = &mut *(ud as *mut &mut dyn FnMut());
+        f();
+        GILSTUFF_OK
+    }
+    let mut f = f;
+    call(|e| gilstuff_with_interp(interp, Some(tramp), &mut f as *mut &mut dyn FnMut() as *mut std::ffi::c_void, e))
 }

@@ -1,0 +1,24 @@
+struct GilstuffConfig
+  """
+  Mirror of C `gilstuff_config`, field for field (checked by tests/pony). Made with
+  the library's defaults; Python.init fills it for you. String fields hold
+  `String.cstring()` pointers: the library copies them during `gilstuff_init`, so the
+  Strings only have to live until that call returns.
+  """
+  var size: U32 = 0
+  var origin: U32 = 0
+  var program_name: Pointer[U8] tag = Pointer[U8]
+  var python_home: Pointer[U8] tag = Pointer[U8]
+  var sys_path: Pointer[U8] tag = Pointer[U8]
+  var isolated: Bool = false
+  var install_signal_handlers: Bool = false
+  var switch_interval_us: U32 = 0
+
+  new create() =>
+    // The library knows its defaults (and sets `size`): ask it rather than copy them.
+    @gilstuff_config_init(this)
+
+primitive Origin
+  """Values for `GilstuffConfig.origin` (C `GILSTUFF_ORIGIN_*`)."""
+  fun owned(): U32 => 0
+  fun caller(): U32 => 1

@@ -1,0 +1,57 @@
+# The Pony binding (bindings/pony/gilstuff) and its example (examples/pony/threaded-counter).
+#   make pony-lib    lay out lib/ so that `ponyc --path=$(ROOT)/lib examples/pony/threaded-counter`
+#                    finds the package and links: libgilstuff.a, and libgilstuff_python.so,
+#                    a link to the libpython this build of libgilstuff was made for
+#   make test-pony   ponyc is not installable here, so: check every `use @gilstuff_…`
+#                    declaration against the header, show the check rejects wrong ones,
+#                    and run a C model of the Pony scheduler linked as ponyc would link
+# lib/ holds one Python's build: rerun `make pony-lib PYTHON=…` to switch.
+
+PONY_PKG := $(ROOT)/bindings/pony/gilstuff
+PONY_LIB := $(ROOT)/lib
+PONY_TESTS := $(ROOT)/tests/pony
+PONY_CHECK := $(PY_EXE) $(PONY_TESTS)/checker/check_ffi.py --header $(ROOT)/include/gilstuff.h \
+  --package $(PONY_PKG) --absent $(PONY_TESTS)/deliberately_absent.txt
+PY_SONAME := $(shell $(PY_EXE) -c 'import sysconfig; print(sysconfig.get_config_var("INSTSONAME") or "")')
+PY_SHARED := $(PY_LIBDIR)/libpython$(PY_LDLIB).so
+PONY_MODEL := $(BUILD)/pony/counter_scenario
+PONY_MODEL_SRC := $(wildcard $(PONY_TESTS)/model/*.c $(PONY_TESTS)/model/*.h)
+
+.PHONY: pony-lib test-pony pony-check pony-model
+
+# The package's `use "lib:gilstuff"` and `use "lib:gilstuff_python"` resolve here. Only the
+# static libgilstuff goes in (no .so, so the linker cannot pick it); libpython must stay
+# shared for Python's own extension modules to find its symbols. libpython's soname is
+# linked too, so that the rpath ponyc adds for each --path finds it at run time.
+pony-lib: lib
+	@test -e $(PY_SHARED) || { echo "pony-lib: $(PY_SHARED) not found: build Python with --enable-shared"; exit 1; }
+	@mkdir -p $(PONY_LIB)
+	cp $(LIBDIR)/libgilstuff.a $(PONY_LIB)/libgilstuff.a
+	ln -sfn $(PY_SHARED) $(PONY_LIB)/libgilstuff_python.so
+	test -z "$(PY_SONAME)" || ln -sfn $(PY_LIBDIR)/$(PY_SONAME) $(PONY_LIB)/$(PY_SONAME)
+	ln -sfn $(PONY_PKG) $(PONY_LIB)/gilstuff
+	cp $(ROOT)/include/gilstuff.h $(PONY_LIB)/gilstuff.h
+
+pony-check:
+	$(PONY_CHECK)
+	$(PY_EXE) $(PONY_TESTS)/test_checker_rejects.py $(ROOT)/include/gilstuff.h $(PONY_PKG) \
+	  $(PONY_TESTS)/deliberately_absent.txt
+
+# Linked like ponyc links a Pony program on Linux: -L and -rpath for lib/, then the
+# package's `use "lib:…"` libraries in a group, then the runtime's own -lpthread -ldl -lm.
+$(PONY_MODEL): $(PONY_MODEL_SRC) include/gilstuff.h pony-lib
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_COMMON) $(ASAN) -o $@ $(filter %.c,$(PONY_MODEL_SRC)) \
+	  -L$(PONY_LIB) -Wl,-rpath,$(PONY_LIB) \
+	  -Wl,--start-group $(shell $(PONY_CHECK) --print-libs) -Wl,--end-group -lpthread -ldl -lm
+
+pony-model: $(PONY_MODEL)
+	cd $(PONY_TESTS) && \
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 \
+	LSAN_OPTIONS=suppressions=$(ROOT)/tests/c/lsan.supp:print_suppressions=0 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  $(PY_EXE) run_model.py $(PONY_MODEL) $(ROOT)/examples/pony/threaded-counter
+
+test-pony: lib pony-check pony-model
+
+TEST_TARGETS += test-pony

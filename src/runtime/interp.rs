@@ -1,0 +1,352 @@
+//! Sub-interpreters: creating, finding and ending them.
+//!
+//! An interpreter is named by its generation number: 0 is the main interpreter, every
+//! sub-interpreter gets the next number and keeps it for ever (numbers are never
+//! reused), so a stale name is recognised instead of hitting a freed interpreter.
+//! `Interp` records are never freed (a few words per interpreter ever created): any
+//! name can be looked up without a lock and without touching freed memory.
+//!
+//! Thread states: a thread's state for a sub-interpreter is made with
+//! `PyThreadState_New` and listed in the interpreter's record, so that ending the
+//! interpreter can delete the states cached by other threads first (Py_EndInterpreter
+//! aborts while other thread states exist). The thread's main-interpreter state is made
+//! before any sub-interpreter state, so that it, not a sub-interpreter's, is the
+//! thread's `PyGILState` state.
+
+use std::ptr;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use pyo3_ffi as ffi;
+
+use super::error::{Error, Result};
+use super::lifecycle;
+use super::status::*;
+
+/// Generation number of an interpreter: 0 = main.
+pub type Gen = u64;
+
+const MAX_INTERPS: usize = 1 << 16;
+
+static INTERPS: [AtomicPtr<Interp>; MAX_INTERPS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_INTERPS];
+static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
+/// Serialises creating and ending interpreters (CPython 3.12 crashes on concurrent creation).
+static LIFECYCLE: Mutex<()> = Mutex::new(());
+
+/// Options for a new sub-interpreter.
+#[derive(Debug, Clone, Copy)]
+pub struct InterpOptions {
+    pub own_gil: bool,
+    pub isolated_modules: bool,
+    pub allow_threads: bool,
+    pub allow_daemon_threads: bool,
+    pub check_multi_interp_extensions: bool,
+}
+
+impl Default for InterpOptions {
+    /// Isolated with its own GIL where the CPython supports it (3.12+), legacy otherwise.
+    fn default() -> Self {
+        let modern = cfg!(Py_3_12);
+        InterpOptions {
+            own_gil: modern,
+            isolated_modules: modern,
+            allow_threads: true,
+            allow_daemon_threads: !modern,
+            check_multi_interp_extensions: modern,
+        }
+    }
+}
+
+pub struct Interp {
+    pub gen: Gen,
+    pub epoch: u64,
+    state: *mut ffi::PyInterpreterState,
+    pub own_gil: bool,
+    alive: AtomicBool,
+    /// Outermost gilstuff frames in this interpreter right now (all threads).
+    calls: AtomicUsize,
+    /// Thread states gilstuff made for this interpreter, on any thread.
+    tstates: Mutex<Vec<usize>>,
+}
+
+// SAFETY: `state` is only passed to CPython, under the rules of this module.
+unsafe impl Sync for Interp {}
+unsafe impl Send for Interp {}
+
+impl Interp {
+    pub fn is_alive(&self) -> bool {
+        self.alive.load(Ordering::SeqCst) && self.epoch == lifecycle::epoch()
+    }
+
+    /// Counts a call into the interpreter; fails once it is being freed.
+    pub(crate) fn begin_call(&self) -> Result<()> {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+        if !self.is_alive() {
+            self.calls.fetch_sub(1, Ordering::SeqCst);
+            return Err(freed());
+        }
+        Ok(())
+    }
+
+    pub(crate) fn end_call(&self) {
+        self.calls.fetch_sub(1, Ordering::SeqCst);
+    }
+
+    /// A new thread state for this interpreter, owned by the calling OS thread.
+    ///
+    /// # Safety
+    /// The interpreter is alive and a call into it is counted (`begin_call`), and the
+    /// calling thread already has its main-interpreter (PyGILState) thread state.
+    pub(crate) unsafe fn new_thread_state(&self) -> *mut ffi::PyThreadState {
+        let ts = ffi::PyThreadState_New(self.state);
+        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).push(ts as usize);
+        ts
+    }
+
+    /// Deletes one of this interpreter's thread states, made on the calling thread.
+    ///
+    /// # Safety
+    /// `ts` was made by `new_thread_state` on this thread, a call is counted, and the
+    /// thread holds no GIL.
+    pub(crate) unsafe fn delete_thread_state(&self, ts: *mut ffi::PyThreadState) {
+        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).retain(|&t| t != ts as usize);
+        ffi::PyEval_RestoreThread(ts);
+        ffi::PyThreadState_Clear(ts);
+        ffi::PyThreadState_DeleteCurrent();
+    }
+
+    /// CPython's id of the interpreter (`PyInterpreterState_GetID`).
+    pub fn python_id(&self) -> i64 {
+        // SAFETY: the interpreter state is alive while `is_alive` (checked by callers).
+        unsafe { ffi::PyInterpreterState_GetID(self.state) }
+    }
+}
+
+fn freed() -> Error {
+    Error::new(
+        GILSTUFF_ERR_INVALID_HANDLE,
+        "invalid interpreter: it was freed, belongs to an earlier gilstuff_init, or was never created",
+    )
+}
+
+/// The live sub-interpreter named `gen` (not main).
+pub fn lookup(gen: Gen) -> Result<&'static Interp> {
+    let slot = INTERPS.get(gen as usize).ok_or_else(freed)?;
+    let p = slot.load(Ordering::Acquire);
+    if p.is_null() {
+        return Err(freed());
+    }
+    // SAFETY: records are leaked on creation and never freed.
+    let interp = unsafe { &*p };
+    if !interp.is_alive() {
+        return Err(freed());
+    }
+    Ok(interp)
+}
+
+/// Every live sub-interpreter of the current epoch.
+fn live() -> Vec<&'static Interp> {
+    let last = NEXT_GEN.load(Ordering::Acquire) as usize;
+    (1..last.min(MAX_INTERPS)).filter_map(|g| lookup(g as Gen).ok()).collect()
+}
+
+#[cfg_attr(Py_3_12, allow(dead_code))]
+fn unsupported(what: &str) -> Error {
+    Error::new(
+        GILSTUFF_ERR_UNSUPPORTED,
+        format!("{what} needs CPython 3.12 or newer; this gilstuff is built for CPython {}", python_version()),
+    )
+}
+
+#[cfg_attr(Py_3_12, allow(dead_code))]
+fn python_version() -> String {
+    // SAFETY: Py_GetVersion returns a static string.
+    let v = unsafe { std::ffi::CStr::from_ptr(ffi::Py_GetVersion()) }.to_string_lossy().into_owned();
+    v.split_whitespace().next().unwrap_or("?").to_string()
+}
+
+/// Creates a sub-interpreter. The calling thread keeps the thread state made for it.
+pub fn create(opts: InterpOptions) -> Result<&'static Interp> {
+    #[cfg(not(Py_3_12))]
+    {
+        if opts.own_gil {
+            return Err(unsupported("a sub-interpreter with its own GIL"));
+        }
+        if opts.isolated_modules || !opts.allow_threads || !opts.allow_daemon_threads || opts.check_multi_interp_extensions {
+            return Err(unsupported("configuring a sub-interpreter (isolated modules, thread limits, extension checks)"));
+        }
+    }
+    let _serial = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+    let gil = super::gil::acquire()?;
+    let gen = NEXT_GEN.fetch_add(1, Ordering::SeqCst);
+    if gen as usize >= MAX_INTERPS {
+        return Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "too many sub-interpreters created in this process"));
+    }
+    // SAFETY: this thread holds the main GIL with its own thread state current (`gil`).
+    let (new_ts, state) = unsafe {
+        let outer = ffi::PyThreadState_Get();
+        let new_ts = new_interpreter(&opts)?;
+        // The new interpreter's thread state is current and holds its GIL: park it and
+        // go back to the main interpreter, where `gil` expects this thread to be.
+        let state = ffi::PyThreadState_GetInterpreter(new_ts);
+        ffi::PyEval_SaveThread();
+        ffi::PyEval_RestoreThread(outer);
+        (new_ts, state)
+    };
+    drop(gil);
+    let interp: &'static Interp = Box::leak(Box::new(Interp {
+        gen,
+        epoch: lifecycle::epoch(),
+        state,
+        own_gil: opts.own_gil,
+        alive: AtomicBool::new(true),
+        calls: AtomicUsize::new(0),
+        tstates: Mutex::new(vec![new_ts as usize]),
+    }));
+    INTERPS[gen as usize].store(interp as *const Interp as *mut Interp, Ordering::Release);
+    super::tstate::adopt(gen, new_ts);
+    Ok(interp)
+}
+
+/// `Py_NewInterpreterFromConfig` (3.12+) or `Py_NewInterpreter`.
+///
+/// # Safety
+/// The calling thread holds the GIL with a current thread state.
+unsafe fn new_interpreter(opts: &InterpOptions) -> Result<*mut ffi::PyThreadState> {
+    #[cfg(Py_3_12)]
+    {
+        let config = ffi::PyInterpreterConfig {
+            use_main_obmalloc: (!opts.isolated_modules) as _,
+            allow_fork: 0,
+            allow_exec: 0,
+            allow_threads: opts.allow_threads as _,
+            allow_daemon_threads: opts.allow_daemon_threads as _,
+            check_multi_interp_extensions: opts.check_multi_interp_extensions as _,
+            gil: if opts.own_gil { ffi::PyInterpreterConfig_OWN_GIL } else { ffi::PyInterpreterConfig_SHARED_GIL },
+        };
+        let mut ts = ptr::null_mut();
+        let status = ffi::Py_NewInterpreterFromConfig(&mut ts, &config);
+        if ffi::PyStatus_Exception(status) != 0 || ts.is_null() {
+            let msg = if status.err_msg.is_null() {
+                "unknown error".into()
+            } else {
+                std::ffi::CStr::from_ptr(status.err_msg).to_string_lossy().into_owned()
+            };
+            return Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, format!("Py_NewInterpreterFromConfig failed: {msg}")));
+        }
+        Ok(ts)
+    }
+    #[cfg(not(Py_3_12))]
+    {
+        let _ = opts;
+        let ts = ffi::Py_NewInterpreter();
+        if ts.is_null() {
+            return Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "Py_NewInterpreter failed"));
+        }
+        Ok(ts)
+    }
+}
+
+/// Ends a sub-interpreter: waits for calls in flight, refuses while Python threads still
+/// run in it, deletes the thread states other threads cached for it, `Py_EndInterpreter`.
+pub fn free(gen: Gen) -> Result<()> {
+    let interp = lookup(gen)?;
+    if super::gil::inside(gen) {
+        return Err(Error::new(
+            GILSTUFF_ERR_WRONG_THREAD,
+            "cannot free an interpreter from inside a call running in it: free it after the call returns",
+        ));
+    }
+    let _serial = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+    if interp.alive.compare_exchange(true, false, Ordering::SeqCst, Ordering::SeqCst).is_err() {
+        return Err(freed());
+    }
+    wait_for_calls(interp);
+    // SAFETY: no call runs in the interpreter and none can start (not alive).
+    let result = super::gil::outside_any_interpreter(|| unsafe { end(interp, Duration::from_millis(200)) });
+    match result {
+        Ok(Ok(())) => {
+            super::pending::forget_interp(gen);
+            Ok(())
+        }
+        Ok(Err(e)) | Err(e) => {
+            interp.alive.store(true, Ordering::SeqCst);
+            Err(e)
+        }
+    }
+}
+
+fn wait_for_calls(interp: &Interp) {
+    let mut pause = Duration::from_micros(10);
+    while interp.calls.load(Ordering::SeqCst) != 0 {
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(1));
+    }
+}
+
+/// Ends every live sub-interpreter (finalize). One that still runs Python threads is
+/// left to `Py_FinalizeEx`.
+///
+/// # Safety
+/// Called during finalize on Python's origin thread, holding no GIL, with its main
+/// thread state as the thread's PyGILState state, and no call in flight anywhere.
+pub(crate) unsafe fn end_all() {
+    let _serial = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
+    for interp in live() {
+        interp.alive.store(false, Ordering::SeqCst);
+        let _ = end(interp, Duration::ZERO);
+    }
+}
+
+/// # Safety
+/// `interp` is marked not alive, no call runs in it, the calling thread holds no GIL and
+/// has its main-interpreter thread state (so a new one here is not the PyGILState one).
+unsafe fn end(interp: &Interp, patience: Duration) -> Result<()> {
+    let ts = ffi::PyThreadState_New(interp.state);
+    ffi::PyEval_RestoreThread(ts);
+    // Python threads that just finished may need a moment to delete their thread state.
+    let deadline = Instant::now() + patience;
+    loop {
+        let ours = interp.tstates.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut foreign = 0;
+        let mut t = ffi::PyInterpreterState_ThreadHead(interp.state);
+        while !t.is_null() {
+            if t != ts && !ours.contains(&(t as usize)) {
+                foreign += 1;
+            }
+            t = ffi::PyThreadState_Next(t);
+        }
+        if foreign == 0 {
+            break;
+        }
+        if Instant::now() >= deadline {
+            // Keep the interpreter; our thread state goes away again.
+            ffi::PyThreadState_Clear(ts);
+            ffi::PyThreadState_DeleteCurrent();
+            return Err(Error::new(
+                GILSTUFF_ERR_INTERP_BUSY,
+                format!("{foreign} Python thread(s) still run in the interpreter: join them, then free it"),
+            ));
+        }
+        let saved = ffi::PyEval_SaveThread();
+        std::thread::sleep(Duration::from_millis(5));
+        ffi::PyEval_RestoreThread(saved);
+    }
+    // Thread states cached by other threads: they check `alive` and never touch them again.
+    let ours = std::mem::take(&mut *interp.tstates.lock().unwrap_or_else(|e| e.into_inner()));
+    for t in ours {
+        let t = t as *mut ffi::PyThreadState;
+        ffi::PyThreadState_Clear(t);
+        ffi::PyThreadState_Delete(t);
+    }
+    ffi::Py_EndInterpreter(ts);
+    // Before 3.12 Py_EndInterpreter returns holding the (shared) GIL with no thread state
+    // current: give it back through this thread's main thread state.
+    #[cfg(not(Py_3_12))]
+    {
+        ffi::PyThreadState_Swap(ffi::PyGILState_GetThisThreadState());
+        ffi::PyEval_SaveThread();
+    }
+    Ok(())
+}

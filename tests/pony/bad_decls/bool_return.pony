@@ -1,0 +1,2 @@
+// expect: @gilstuff_is_initialized: return type U8 does not match C bool
+use @gilstuff_is_initialized[U8]()
