@@ -35,7 +35,7 @@ C_EXAMPLES := $(patsubst examples/c/%.c,$(BUILD)/examples/%,$(wildcard examples/
 TEST_TARGETS := test-core
 BENCH_TARGETS := bench-core
 
-.PHONY: all lib demo test test-core test-rust test-c test-header test-matrix bench \
+.PHONY: all lib demo test test-core test-rust test-c test-header test-attach test-matrix bench \
         bench-core header install clean
 
 all: lib $(C_EXAMPLES)
@@ -60,7 +60,7 @@ header:
 	GILSTUFF_BLESS=1 $(CARGO_ENV) cargo test --release --test header
 
 
-test-core: test-header test-rust test-c
+test-core: test-header test-rust test-c test-attach
 
 test-header:
 	$(CARGO_ENV) cargo test --release --test header
@@ -79,6 +79,10 @@ test-c: $(C_TESTS) $(C_EXAMPLES)
 	    GILSTUFF_EXAMPLES=$(BUILD)/examples $$t); \
 	done
 
+# Behaviour 7: loaded into a running Python with ctypes, init attaches, finalize detaches.
+test-attach: lib
+	$(PY_EXE) tests/python/test_attach.py $(LIBDIR)/libgilstuff.so
+
 test-matrix:
 	@set -e; found=0; for v in 3.9 3.10 3.11 3.12 3.13; do \
 	  py=$$(ls -d $$(pyenv root 2>/dev/null)/versions/$$v.*/bin/python$$v 2>/dev/null | tail -n 1); \
@@ -86,7 +90,11 @@ test-matrix:
 	  if [ -z "$$py" ]; then echo "== python $$v: not installed, skipped"; continue; fi; \
 	  echo "== python $$v ($$py)"; found=$$((found+1)); \
 	  $(MAKE) --no-print-directory test-core PYTHON=$$py; \
-	done; echo "test-matrix: $$found Python versions passed"
+	done; echo "# Behaviour 7: loaded into a running Python with ctypes, init attaches, finalize detaches.
+test-attach: lib
+	$(PY_EXE) tests/python/test_attach.py $(LIBDIR)/libgilstuff.so
+
+test-matrix: $$found Python versions passed"
 
 bench-core: lib
 	@mkdir -p $(BUILD)/benches

@@ -75,7 +75,21 @@ pub(crate) unsafe fn initialize(opts: &Options) -> Result<()> {
     })();
     ffi::PyConfig_Clear(&mut config);
     result?;
+    import_threading()?;
     apply_runtime_options(opts)
+}
+
+/// Imports `threading` on the thread that initialised Python, so that this thread is
+/// `threading`'s main thread. Otherwise the first host thread to import it would be, and
+/// `Py_FinalizeEx` (run here) would wait for that thread's thread state to end: a hang,
+/// or "Exception ignored ... AssertionError" in `threading._shutdown`.
+unsafe fn import_threading() -> Result<()> {
+    let threading = ffi::PyImport_ImportModule(c"threading".as_ptr());
+    if threading.is_null() {
+        return Err(Error::fetch_python());
+    }
+    ffi::Py_DECREF(threading);
+    Ok(())
 }
 
 /// Options applied from Python once the interpreter runs: `sys.path`, switch interval.

@@ -52,6 +52,7 @@ impl Error {
     ///
     /// # Safety
     /// The calling thread holds the GIL of the interpreter that raised it.
+    #[allow(deprecated)] // PyErr_Fetch: still in 3.13; PyErr_GetRaisedException is 3.12+ only
     pub(crate) unsafe fn fetch_python() -> Self {
         let (mut ty, mut value, mut tb) = (ptr::null_mut(), ptr::null_mut(), ptr::null_mut());
         // SAFETY: GIL held (caller's contract); PyErr_Fetch transfers three owned references.

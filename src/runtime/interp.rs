@@ -15,7 +15,7 @@
 
 use std::ptr;
 use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
 use pyo3_ffi as ffi;
@@ -68,6 +68,8 @@ pub struct Interp {
     calls: AtomicUsize,
     /// Thread states gilstuff made for this interpreter, on any thread.
     tstates: Mutex<Vec<usize>>,
+    /// The thread that created the interpreter and will end it (`None` once ended).
+    keeper: Mutex<Option<Keeper>>,
 }
 
 // SAFETY: `state` is only passed to CPython, under the rules of this module.
@@ -166,7 +168,9 @@ fn python_version() -> String {
     v.split_whitespace().next().unwrap_or("?").to_string()
 }
 
-/// Creates a sub-interpreter. The calling thread keeps the thread state made for it.
+/// Creates a sub-interpreter on a keeper thread of its own, which later ends it: CPython
+/// 3.12 wants an interpreter ended on the thread that created it, and `threading`'s
+/// shutdown wants that thread to be the interpreter's main thread.
 pub fn create(opts: InterpOptions) -> Result<&'static Interp> {
     #[cfg(not(Py_3_12))]
     {
@@ -178,35 +182,197 @@ pub fn create(opts: InterpOptions) -> Result<&'static Interp> {
         }
     }
     let _serial = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
-    let gil = super::gil::acquire()?;
     let gen = NEXT_GEN.fetch_add(1, Ordering::SeqCst);
     if gen as usize >= MAX_INTERPS {
         return Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "too many sub-interpreters created in this process"));
     }
-    // SAFETY: this thread holds the main GIL with its own thread state current (`gil`).
-    let (new_ts, state) = unsafe {
-        let outer = ffi::PyThreadState_Get();
-        let new_ts = new_interpreter(&opts)?;
-        // The new interpreter's thread state is current and holds its GIL: park it and
-        // go back to the main interpreter, where `gil` expects this thread to be.
-        let state = ffi::PyThreadState_GetInterpreter(new_ts);
-        ffi::PyEval_SaveThread();
-        ffi::PyEval_RestoreThread(outer);
-        (new_ts, state)
-    };
-    drop(gil);
+    // The keeper needs the main GIL to create the interpreter: hold none while waiting.
+    let (state, keeper) = super::gil::outside_any_interpreter(|| Keeper::start(gen, opts))??;
     let interp: &'static Interp = Box::leak(Box::new(Interp {
         gen,
         epoch: lifecycle::epoch(),
-        state,
+        state: state as *mut ffi::PyInterpreterState,
         own_gil: opts.own_gil,
         alive: AtomicBool::new(true),
         calls: AtomicUsize::new(0),
-        tstates: Mutex::new(vec![new_ts as usize]),
+        tstates: Mutex::new(Vec::new()),
+        keeper: Mutex::new(Some(keeper)),
     }));
     INTERPS[gen as usize].store(interp as *const Interp as *mut Interp, Ordering::Release);
-    super::tstate::adopt(gen, new_ts);
     Ok(interp)
+}
+
+/// The thread that created a sub-interpreter and, on request, ends it.
+pub(crate) struct Keeper {
+    requests: mpsc::Sender<()>,
+    replies: mpsc::Receiver<Result<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// An interpreter-state pointer sent from the keeper thread.
+type StateAddr = usize;
+
+impl Keeper {
+    fn start(gen: Gen, opts: InterpOptions) -> Result<(StateAddr, Keeper)> {
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<StateAddr>>();
+        let (requests, request_rx) = mpsc::channel::<()>();
+        let (reply_tx, replies) = mpsc::channel::<Result<()>>();
+        let thread = std::thread::Builder::new()
+            .name(format!("gilstuff-interp-{gen}"))
+            .spawn(move || {
+                // SAFETY: the creating call is in flight (counted by `outside_any_interpreter`),
+                // so Python stays up; this new thread holds no GIL.
+                let made = unsafe { Keeper::make(&opts) };
+                let (ts, main_ts) = match made {
+                    Ok(v) => v,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                // SAFETY: `ts` is this thread's thread state of the new interpreter.
+                let state = unsafe { ffi::PyThreadState_GetInterpreter(ts) } as StateAddr;
+                let _ = ready_tx.send(Ok(state));
+                while request_rx.recv().is_ok() {
+                    // SAFETY: `free`/`end_all` asked: no call runs in the interpreter and
+                    // none can start; `ts` is this thread's state of it.
+                    let ended = unsafe { Keeper::end(gen, ts, main_ts) };
+                    let done = ended.is_ok();
+                    let _ = reply_tx.send(ended);
+                    if done {
+                        return;
+                    }
+                }
+            })
+            .map_err(|e| Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, format!("cannot start a keeper thread: {e}")))?;
+        match ready_rx.recv() {
+            Ok(Ok(state)) => Ok((state, Keeper { requests, replies, thread: Some(thread) })),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "the keeper thread ended before the interpreter was made")),
+        }
+    }
+
+    /// On the keeper: a main thread state (its PyGILState state, kept until the end),
+    /// then the new interpreter, whose `threading` is imported so that this thread is its
+    /// main thread. Returns with no GIL held.
+    unsafe fn make(opts: &InterpOptions) -> Result<(*mut ffi::PyThreadState, *mut ffi::PyThreadState)> {
+        let main_state = ffi::PyGILState_Ensure();
+        let main_ts = ffi::PyThreadState_Get();
+        let ts = match new_interpreter(opts) {
+            Ok(ts) => ts,
+            Err(e) => {
+                ffi::PyGILState_Release(main_state);
+                return Err(e);
+            }
+        };
+        let threading = ffi::PyImport_ImportModule(c"threading".as_ptr());
+        if threading.is_null() {
+            ffi::PyErr_Clear();
+        } else {
+            ffi::Py_DECREF(threading);
+        }
+        ffi::PyEval_SaveThread();
+        Ok((ts, main_ts))
+    }
+
+    /// Asks the keeper to end the interpreter and waits for its answer.
+    fn end_interpreter(&mut self) -> Result<()> {
+        self.requests.send(()).map_err(|_| freed())?;
+        let answer = self.replies.recv().unwrap_or_else(|_| Err(freed()));
+        if answer.is_ok() {
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+        answer
+    }
+
+    /// On the keeper: ends the interpreter unless Python threads still run in it.
+    ///
+    /// # Safety
+    /// No call runs in the interpreter and none can start; `ts` is this thread's state
+    /// of it and `main_ts` this thread's main-interpreter state made by `make`.
+    unsafe fn end(gen: Gen, ts: *mut ffi::PyThreadState, main_ts: *mut ffi::PyThreadState) -> Result<()> {
+        let interp = record(gen).expect("a keeper's interpreter is registered");
+        ffi::PyEval_RestoreThread(ts);
+        // Python threads that just finished may need a moment to delete their state.
+        let deadline = Instant::now() + Duration::from_millis(200);
+        loop {
+            let foreign = interp.foreign_threads(ts);
+            if foreign == 0 {
+                break;
+            }
+            if Instant::now() >= deadline {
+                ffi::PyEval_SaveThread();
+                return Err(Error::new(
+                    GILSTUFF_ERR_INTERP_BUSY,
+                    format!("{foreign} Python thread(s) still run in the interpreter: join them, then free it"),
+                ));
+            }
+            let saved = ffi::PyEval_SaveThread();
+            std::thread::sleep(Duration::from_millis(5));
+            ffi::PyEval_RestoreThread(saved);
+        }
+        // Thread states cached by other threads: they see the interpreter is gone and
+        // never touch them again.
+        let cached = std::mem::take(&mut *interp.tstates.lock().unwrap_or_else(|e| e.into_inner()));
+        for t in cached {
+            let t = t as *mut ffi::PyThreadState;
+            ffi::PyThreadState_Clear(t);
+            ffi::PyThreadState_Delete(t);
+        }
+        ffi::Py_EndInterpreter(ts);
+        // Before 3.12 Py_EndInterpreter returns holding the shared GIL with no thread
+        // state current; from 3.12 it returns holding none.
+        #[cfg(not(Py_3_12))]
+        ffi::PyThreadState_Swap(main_ts);
+        #[cfg(Py_3_12)]
+        ffi::PyEval_RestoreThread(main_ts);
+        // The keeper's main thread state goes with it (this also gives the GIL back).
+        ffi::PyThreadState_Clear(main_ts);
+        ffi::PyThreadState_DeleteCurrent();
+        Ok(())
+    }
+}
+
+/// The record of `gen`, alive or not.
+fn record(gen: Gen) -> Option<&'static Interp> {
+    let p = INTERPS.get(gen as usize)?.load(Ordering::Acquire);
+    // SAFETY: records are leaked on creation and never freed.
+    (!p.is_null()).then(|| unsafe { &*p })
+}
+
+impl Interp {
+    /// Thread states in the interpreter that gilstuff did not make (Python threads).
+    ///
+    /// # Safety
+    /// The caller holds the interpreter's GIL with `current` attached.
+    unsafe fn foreign_threads(&self, current: *mut ffi::PyThreadState) -> usize {
+        let ours = self.tstates.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let mut foreign = 0;
+        let mut t = ffi::PyInterpreterState_ThreadHead(self.state);
+        while !t.is_null() {
+            if t != current && !ours.contains(&(t as usize)) {
+                foreign += 1;
+            }
+            t = ffi::PyThreadState_Next(t);
+        }
+        foreign
+    }
+
+    /// Has the keeper end the interpreter; on failure the interpreter lives on.
+    fn end(&self) -> Result<()> {
+        let mut keeper = self.keeper.lock().unwrap_or_else(|e| e.into_inner());
+        let result = keeper.as_mut().map_or_else(|| Err(freed()), Keeper::end_interpreter);
+        if result.is_ok() {
+            *keeper = None;
+            super::pending::forget_interp(self.gen);
+        }
+        result
+    }
 }
 
 /// `Py_NewInterpreterFromConfig` (3.12+) or `Py_NewInterpreter`.
@@ -263,18 +429,12 @@ pub fn free(gen: Gen) -> Result<()> {
         return Err(freed());
     }
     wait_for_calls(interp);
-    // SAFETY: no call runs in the interpreter and none can start (not alive).
-    let result = super::gil::outside_any_interpreter(|| unsafe { end(interp, Duration::from_millis(200)) });
-    match result {
-        Ok(Ok(())) => {
-            super::pending::forget_interp(gen);
-            Ok(())
-        }
-        Ok(Err(e)) | Err(e) => {
-            interp.alive.store(true, Ordering::SeqCst);
-            Err(e)
-        }
+    // The keeper needs the interpreter's GIL, which this thread may hold: hold none.
+    let result = super::gil::outside_any_interpreter(|| interp.end()).and_then(|r| r);
+    if result.is_err() {
+        interp.alive.store(true, Ordering::SeqCst);
     }
+    result
 }
 
 fn wait_for_calls(interp: &Interp) {
@@ -288,65 +448,11 @@ fn wait_for_calls(interp: &Interp) {
 /// Ends every live sub-interpreter (finalize). One that still runs Python threads is
 /// left to `Py_FinalizeEx`.
 ///
-/// # Safety
-/// Called during finalize on Python's origin thread, holding no GIL, with its main
-/// thread state as the thread's PyGILState state, and no call in flight anywhere.
-pub(crate) unsafe fn end_all() {
+/// Called during finalize with no call in flight anywhere and this thread holding no GIL.
+pub(crate) fn end_all() {
     let _serial = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
     for interp in live() {
         interp.alive.store(false, Ordering::SeqCst);
-        let _ = end(interp, Duration::ZERO);
+        let _ = interp.end();
     }
-}
-
-/// # Safety
-/// `interp` is marked not alive, no call runs in it, the calling thread holds no GIL and
-/// has its main-interpreter thread state (so a new one here is not the PyGILState one).
-unsafe fn end(interp: &Interp, patience: Duration) -> Result<()> {
-    let ts = ffi::PyThreadState_New(interp.state);
-    ffi::PyEval_RestoreThread(ts);
-    // Python threads that just finished may need a moment to delete their thread state.
-    let deadline = Instant::now() + patience;
-    loop {
-        let ours = interp.tstates.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        let mut foreign = 0;
-        let mut t = ffi::PyInterpreterState_ThreadHead(interp.state);
-        while !t.is_null() {
-            if t != ts && !ours.contains(&(t as usize)) {
-                foreign += 1;
-            }
-            t = ffi::PyThreadState_Next(t);
-        }
-        if foreign == 0 {
-            break;
-        }
-        if Instant::now() >= deadline {
-            // Keep the interpreter; our thread state goes away again.
-            ffi::PyThreadState_Clear(ts);
-            ffi::PyThreadState_DeleteCurrent();
-            return Err(Error::new(
-                GILSTUFF_ERR_INTERP_BUSY,
-                format!("{foreign} Python thread(s) still run in the interpreter: join them, then free it"),
-            ));
-        }
-        let saved = ffi::PyEval_SaveThread();
-        std::thread::sleep(Duration::from_millis(5));
-        ffi::PyEval_RestoreThread(saved);
-    }
-    // Thread states cached by other threads: they check `alive` and never touch them again.
-    let ours = std::mem::take(&mut *interp.tstates.lock().unwrap_or_else(|e| e.into_inner()));
-    for t in ours {
-        let t = t as *mut ffi::PyThreadState;
-        ffi::PyThreadState_Clear(t);
-        ffi::PyThreadState_Delete(t);
-    }
-    ffi::Py_EndInterpreter(ts);
-    // Before 3.12 Py_EndInterpreter returns holding the (shared) GIL with no thread state
-    // current: give it back through this thread's main thread state.
-    #[cfg(not(Py_3_12))]
-    {
-        ffi::PyThreadState_Swap(ffi::PyGILState_GetThisThreadState());
-        ffi::PyEval_SaveThread();
-    }
-    Ok(())
 }

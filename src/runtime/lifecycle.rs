@@ -200,7 +200,7 @@ pub fn finalize() -> Result<()> {
     STATE.store(FINALIZING, Ordering::SeqCst);
     barrier::heavy();
     wait_for_calls();
-    end_subinterpreters();
+    super::interp::end_all();
     let rc = match session.take().expect("a running state has a session") {
         Session::Owned { tx, done, thread } => {
             let _ = tx.send(());
@@ -226,20 +226,6 @@ pub fn finalize() -> Result<()> {
         ));
     }
     Ok(())
-}
-
-/// Ends the sub-interpreters still alive, on this thread, before Python is finalised.
-fn end_subinterpreters() {
-    // SAFETY: no call is in flight and none can start (FINALIZING). PyGILState_Ensure
-    // gives this thread a main thread state (bound as its PyGILState state) for the
-    // duration, so the sub-interpreter thread states made by `end_all` are not bound.
-    unsafe {
-        let state = ffi::PyGILState_Ensure();
-        let ts = ffi::PyEval_SaveThread();
-        super::interp::end_all();
-        ffi::PyEval_RestoreThread(ts);
-        ffi::PyGILState_Release(state);
-    }
 }
 
 /// Applies the queued decrefs (so their `__del__` run), then `Py_FinalizeEx`.

@@ -183,12 +183,6 @@ impl Drop for ThreadCache {
     }
 }
 
-/// Records the thread state `ts` that creating sub-interpreter `gen` left with this thread.
-pub(crate) fn adopt(gen: u64, ts: *mut ffi::PyThreadState) {
-    let epoch = lifecycle::epoch();
-    let _ = CACHE.try_with(|c| c.subs.borrow_mut().push(SubEntry { gen, ts, epoch }));
-}
-
 /// Whether any registered thread other than the caller is inside a gilstuff call.
 pub(crate) fn any_in_call() -> bool {
     let flags = FLAGS.lock().unwrap_or_else(|e| e.into_inner());

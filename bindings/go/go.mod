@@ -1,0 +1,3 @@
+module github.com/gilstuff/gilstuff/bindings/go
+
+go 1.24
