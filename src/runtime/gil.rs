@@ -15,23 +15,24 @@ use super::lifecycle;
 use super::pending;
 use super::status::*;
 use super::interp::{self, Gen, Interp};
-use super::tstate::{Entry, SubEntry, ThreadCache, CACHE};
+use super::tstate::{Entry, SubEntry, ThreadCache, ThreadExtra, CACHE, EXTRA};
 
 /// Proof that this thread holds an interpreter's GIL with its own thread state attached.
 /// Dropping it gives back what entering took. Not `Send`: it belongs to its thread.
+///
+/// Two words, so that entering returns it in registers: what the rare entries (into a
+/// sub-interpreter, or switching from another interpreter) must undo is kept on the
+/// thread's `ThreadExtra::stack` instead.
 pub(crate) struct Gil {
     how: How,
     /// The thread's cache. Valid for the guard's life: the guard is a stack value of the
     /// thread that owns the cache, and `!Send`.
     cache: *const ThreadCache,
-    /// The sub-interpreter entered (its call is counted), `None` for main.
-    interp: Option<&'static Interp>,
-    /// The thread state (and its interpreter) this entry switched away from.
-    outer: Option<(*mut ffi::PyThreadState, Gen)>,
     _not_send: PhantomData<*mut ()>,
 }
 
-enum How {
+#[derive(Clone, Copy)]
+pub(crate) enum How {
     /// The thread was already attached to this interpreter through gilstuff.
     Nested,
     /// We restored the thread's cached thread state: save it again on leaving.
@@ -40,86 +41,197 @@ enum How {
     HeldByHost,
     /// A borrowed thread state, entered with PyGILState_Ensure.
     Ensured(ffi::PyGILState_STATE),
+    /// A sub-interpreter entry or a switch between interpreters: see the top `Frame` of
+    /// the thread's `ThreadExtra::stack`.
+    Framed,
+}
+
+/// What a framed entry must undo, kept on the thread's `ThreadExtra::stack`.
+pub(crate) struct Frame {
+    /// The interpreter entered (0 = main).
+    pub gen: Gen,
+    /// The sub-interpreter entered (its call is counted), `None` for main.
+    interp: Option<&'static Interp>,
+    /// The thread state (and its interpreter) this entry switched away from.
+    outer: Option<(*mut ffi::PyThreadState, Gen)>,
+    /// How the interpreter was entered: `Restored` or `Ensured`.
+    inner: How,
 }
 
 fn thread_exiting() -> Error {
     Error::new(GILSTUFF_ERR_WRONG_THREAD, "this thread is exiting: its gilstuff state is already destroyed")
 }
 
+/// Why an entry was refused: a status code only, so that the hot path returns a word;
+/// the message is made from it (cold) when it becomes an `Error`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Refused(gilstuff_status);
+
+impl From<Refused> for Error {
+    #[cold]
+    fn from(r: Refused) -> Error {
+        match r.0 {
+            GILSTUFF_ERR_WRONG_THREAD => thread_exiting(),
+            GILSTUFF_ERR_INVALID_HANDLE => interp::freed(),
+            state => lifecycle::refusal(state),
+        }
+    }
+}
+
+// libpython's own entry points, called directly on the hot path. pyo3-ffi wraps them in
+// a guard for threads that CPython < 3.14 kills with pthread_exit during finalisation;
+// gilstuff never lets a thread enter then (finalize waits for every thread's frame and
+// new frames see FINALIZING first), so the guard is not needed here.
+extern "C" {
+    #[link_name = "PyEval_RestoreThread"]
+    fn restore_thread(ts: *mut ffi::PyThreadState);
+    #[link_name = "PyEval_SaveThread"]
+    fn save_thread() -> *mut ffi::PyThreadState;
+}
+
 /// Enters the main interpreter on this thread.
 #[inline]
-pub(crate) fn acquire() -> Result<Gil> {
+pub(crate) fn acquire() -> std::result::Result<Gil, Refused> {
     acquire_in(0)
 }
 
 /// Enters interpreter `gen` (0 = main) on this thread.
 #[inline]
-pub(crate) fn acquire_in(gen: Gen) -> Result<Gil> {
-    CACHE.try_with(|c| enter(c, gen)).unwrap_or_else(|_| Err(thread_exiting()))
+pub(crate) fn acquire_in(gen: Gen) -> std::result::Result<Gil, Refused> {
+    // A tiny closure, so that the TLS access inlines into the caller.
+    let c = CACHE.with(|c| c as *const ThreadCache);
+    // SAFETY: this thread's cache; it has no destructor and lives as long as the thread.
+    enter(unsafe { &*c }, gen)
 }
 
-#[inline]
-fn enter(c: &ThreadCache, gen: Gen) -> Result<Gil> {
+#[inline(always)]
+fn enter(c: &ThreadCache, gen: Gen) -> std::result::Result<Gil, Refused> {
     let cache = c as *const ThreadCache;
     let attached = c.attached.get();
     if !attached.is_null() && c.attached_gen.get() == gen {
         // Inside a call in this interpreter on this thread: finalize and interpreter
         // teardown wait for that call anyway.
         c.frames.set(c.frames.get() + 1);
-        return Ok(Gil { how: How::Nested, cache, interp: None, outer: None, _not_send: PhantomData });
+        return Ok(Gil { how: How::Nested, cache, _not_send: PhantomData });
     }
     c.ensure_registered();
-    c.begin_frame().map_err(lifecycle::refusal)?;
-    let interp = if gen == 0 {
-        None
-    } else {
-        match interp::lookup(gen).and_then(|i| i.begin_call().map(|()| i)) {
-            Ok(i) => Some(i),
-            Err(e) => {
-                c.end_frame();
-                return Err(e);
-            }
+    c.begin_frame().map_err(Refused)?;
+    if gen != 0 || !attached.is_null() {
+        return enter_framed(c, gen, attached).map(|()| Gil { how: How::Framed, cache, _not_send: PhantomData });
+    }
+    // The hot path: the main interpreter, from outside any interpreter.
+    // SAFETY: a frame is active and the state is RUNNING, so Python stays up; the thread
+    // states used belong to this OS thread; this thread holds no GIL through gilstuff.
+    let (ts, how) = unsafe { enter_main(c, lifecycle::epoch(), true) };
+    c.attached.set(ts);
+    c.attached_gen.set(0);
+    pending::apply(0);
+    Ok(Gil { how, cache, _not_send: PhantomData })
+}
+
+/// Enters a sub-interpreter, or switches from the interpreter this thread is in; pushes
+/// the `Frame` that leaving undoes. A frame is active (begin_frame); undone on refusal.
+#[inline(never)]
+fn enter_framed(c: &ThreadCache, gen: Gen, attached: *mut ffi::PyThreadState) -> std::result::Result<(), Refused> {
+    let checks = (|| {
+        let extra = EXTRA.try_with(|x| x as *const ThreadExtra).map_err(|_| Refused(GILSTUFF_ERR_WRONG_THREAD))?;
+        if gen == 0 {
+            return Ok((None, extra));
+        }
+        let interp = interp::lookup(gen).map_err(|_| Refused(GILSTUFF_ERR_INVALID_HANDLE))?;
+        interp.begin_call().map_err(|_| Refused(GILSTUFF_ERR_INVALID_HANDLE))?;
+        Ok((Some(interp), extra))
+    })();
+    let (interp, extra) = match checks {
+        Ok(v) => v,
+        Err(e) => {
+            c.end_frame();
+            return Err(e);
         }
     };
+    // SAFETY: `extra` is this thread's live ThreadExtra (try_with succeeded, and this
+    // thread is not inside its destructor for the rest of this call).
+    let x = unsafe { &*extra };
     // Switching from another interpreter: leave it first (its GIL may not be ours to keep).
     let outer = (!attached.is_null()).then(|| {
         // SAFETY: this thread holds the GIL with `attached` current.
-        (unsafe { ffi::PyEval_SaveThread() }, c.attached_gen.get())
+        (unsafe { save_thread() }, c.attached_gen.get())
     });
     c.attached.set(ptr::null_mut());
     let epoch = lifecycle::epoch();
     // SAFETY: a frame is active and the state is RUNNING, so Python stays up; a counted
     // call keeps `interp` alive; every thread state used belongs to this OS thread.
-    let (ts, how) = unsafe {
+    let (ts, inner) = unsafe {
         match interp {
             None => enter_main(c, epoch, outer.is_none()),
             Some(i) => {
                 main_entry(c, epoch);
-                let ts = match c.sub(gen, epoch) {
+                let ts = match x.sub(gen, epoch) {
                     Some(ts) => ts,
                     None => {
                         let ts = i.new_thread_state();
-                        c.subs.borrow_mut().push(SubEntry { gen, ts, epoch });
+                        x.subs.borrow_mut().push(SubEntry { gen, ts, epoch });
                         ts
                     }
                 };
-                ffi::PyEval_RestoreThread(ts);
-                c.stack.borrow_mut().push(gen);
+                restore_thread(ts);
                 (ts, How::Restored)
             }
         }
     };
+    x.stack.borrow_mut().push(Frame { gen, interp, outer, inner });
     c.attached.set(ts);
     c.attached_gen.set(gen);
     pending::apply(gen);
-    Ok(Gil { how, cache, interp, outer, _not_send: PhantomData })
+    Ok(())
+}
+
+/// Undoes the top `Frame` of this thread's stack.
+#[inline(never)]
+fn leave_framed(c: &ThreadCache) {
+    let frame = EXTRA
+        .try_with(|x| x.stack.borrow_mut().pop())
+        .ok()
+        .flatten()
+        .expect("a framed entry left its frame on this thread's stack");
+    // SAFETY: this thread holds the GIL it took on entry, with its thread state; `outer`
+    // is the thread state this entry switched away from, on this thread.
+    unsafe {
+        leave_inner(frame.inner);
+        match frame.outer {
+            Some((ts, gen)) => {
+                restore_thread(ts);
+                c.attached.set(ts);
+                c.attached_gen.set(gen);
+            }
+            None => c.attached.set(ptr::null_mut()),
+        }
+    }
+    if let Some(i) = frame.interp {
+        i.end_call();
+    }
+}
+
+/// Gives back what an entry of kind `how` took (not `Framed`/`Nested`).
+///
+/// # Safety
+/// This thread holds the GIL it took with `how`.
+#[inline(always)]
+unsafe fn leave_inner(how: How) {
+    match how {
+        How::Restored => {
+            save_thread();
+        }
+        How::Ensured(state) => ffi::PyGILState_Release(state),
+        How::HeldByHost | How::Nested | How::Framed => {}
+    }
 }
 
 /// Attaches this thread's main-interpreter thread state; returns it and how.
 ///
 /// # Safety
 /// As in `enter`: Python is running and stays up; this thread holds no GIL.
-#[inline]
+#[inline(always)]
 unsafe fn enter_main(c: &ThreadCache, epoch: u64, may_be_held: bool) -> (*mut ffi::PyThreadState, How) {
     let mut entry = c.main.get();
     if entry.epoch != epoch || entry.ts.is_null() {
@@ -136,7 +248,7 @@ unsafe fn enter_main(c: &ThreadCache, epoch: u64, may_be_held: bool) -> (*mut ff
     } else if may_be_held && ffi::compat::PyThreadState_GetUnchecked() == entry.ts {
         How::HeldByHost
     } else {
-        ffi::PyEval_RestoreThread(entry.ts);
+        restore_thread(entry.ts);
         How::Restored
     };
     (entry.ts, how)
@@ -177,38 +289,18 @@ unsafe fn new_entry(epoch: u64) -> (Entry, bool) {
 }
 
 impl Drop for Gil {
-    #[inline]
+    #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: see the `cache` field.
         let c = unsafe { &*self.cache };
-        if let How::Nested = self.how {
-            c.end_frame();
-            return;
-        }
-        // SAFETY: this thread holds the GIL it took on entry, with its thread state.
-        unsafe {
-            match self.how {
-                How::Restored => {
-                    ffi::PyEval_SaveThread();
-                }
-                How::Ensured(state) => ffi::PyGILState_Release(state),
-                How::HeldByHost | How::Nested => {}
+        match self.how {
+            How::Nested => {}
+            How::Framed => leave_framed(c),
+            how => {
+                // SAFETY: this thread holds the GIL it took on entry, with its thread state.
+                unsafe { leave_inner(how) };
+                c.attached.set(ptr::null_mut());
             }
-        }
-        if self.interp.is_some() {
-            c.stack.borrow_mut().pop();
-        }
-        match self.outer {
-            Some((ts, gen)) => {
-                // SAFETY: the thread state this entry switched away from, on its thread.
-                unsafe { ffi::PyEval_RestoreThread(ts) };
-                c.attached.set(ts);
-                c.attached_gen.set(gen);
-            }
-            None => c.attached.set(ptr::null_mut()),
-        }
-        if let Some(i) = self.interp {
-            i.end_call();
         }
         c.end_frame();
     }
@@ -216,16 +308,15 @@ impl Drop for Gil {
 
 /// Whether this thread is inside a call running in interpreter `gen`.
 pub(crate) fn inside(gen: Gen) -> bool {
-    CACHE
-        .try_with(|c| (!c.attached.get().is_null() && c.attached_gen.get() == gen) || c.stack.borrow().contains(&gen))
-        .unwrap_or(false)
+    CACHE.with(|c| !c.attached.get().is_null() && c.attached_gen.get() == gen)
+        || EXTRA.try_with(|x| x.stack.borrow().iter().any(|f| f.gen == gen)).unwrap_or(false)
 }
 
 /// Runs `f` on this thread holding no GIL but with its main-interpreter thread state
 /// made, counted as a call in flight; the interpreter this thread was in (if inside a
 /// callback) is left before and entered again after.
 pub(crate) fn outside_any_interpreter<R>(f: impl FnOnce() -> R) -> Result<R> {
-    let c = CACHE.try_with(|c| c as *const ThreadCache).map_err(|_| thread_exiting())?;
+    let c = CACHE.with(|c| c as *const ThreadCache);
     // SAFETY: this thread's live cache.
     let c = unsafe { &*c };
     c.ensure_registered();
@@ -247,7 +338,7 @@ pub(crate) fn outside_any_interpreter<R>(f: impl FnOnce() -> R) -> Result<R> {
 
 /// Whether this thread is inside a gilstuff call holding the GIL of interpreter `gen`.
 pub(crate) fn attached_to(gen: Gen) -> bool {
-    CACHE.try_with(|c| !c.attached.get().is_null() && c.attached_gen.get() == gen).unwrap_or(false)
+    CACHE.with(|c| !c.attached.get().is_null() && c.attached_gen.get() == gen)
 }
 
 /// Runs `f` on this thread with interpreter `gen`'s GIL held. A Python exception left
@@ -263,9 +354,17 @@ pub(crate) fn with_gil(gen: Gen, f: impl FnOnce() -> gilstuff_status) -> Result<
 }
 
 /// The error for a callback's non-OK return.
+#[inline(always)]
 pub(crate) fn callback_status(rc: gilstuff_status) -> Result<()> {
+    if rc == GILSTUFF_OK {
+        return Ok(());
+    }
+    callback_error(rc)
+}
+
+#[cold]
+fn callback_error(rc: gilstuff_status) -> Result<()> {
     match name(rc) {
-        _ if rc == GILSTUFF_OK => Ok(()),
         Some(n) => Err(Error::new(rc, format!("the callback returned {}", n.to_string_lossy()))),
         None => Err(Error::new(
             GILSTUFF_ERR_UNKNOWN_STATUS,
@@ -276,7 +375,7 @@ pub(crate) fn callback_status(rc: gilstuff_status) -> Result<()> {
 
 /// Inside a callback: gives the GIL back around `f` and takes it again afterwards.
 pub(crate) fn without_gil(f: impl FnOnce() -> gilstuff_status) -> Result<()> {
-    let c = CACHE.try_with(|c| c as *const ThreadCache).map_err(|_| thread_exiting())?;
+    let c = CACHE.with(|c| c as *const ThreadCache);
     // SAFETY: the pointer is this thread's live cache (we are not in its destructor).
     let c = unsafe { &*c };
     let ts = c.attached.get();
@@ -323,12 +422,12 @@ pub(crate) fn run_string(code: &std::ffi::CStr) -> Result<()> {
 
 /// Creates this thread's thread state now instead of at its first call.
 pub(crate) fn register_thread() -> Result<()> {
-    acquire().map(drop)
+    Ok(acquire().map(drop)?)
 }
 
 /// Deletes this thread's thread states; the next call makes new ones.
 pub(crate) fn unregister_thread() -> Result<()> {
-    let c = CACHE.try_with(|c| c as *const ThreadCache).map_err(|_| thread_exiting())?;
+    let c = CACHE.with(|c| c as *const ThreadCache);
     // SAFETY: this thread's live cache.
     let c = unsafe { &*c };
     if c.frames.get() > 0 {
@@ -337,7 +436,7 @@ pub(crate) fn unregister_thread() -> Result<()> {
             "gilstuff_thread_unregister cannot run inside a gilstuff callback: call it after the callback returns",
         ));
     }
-    c.release_all();
+    c.release_all(EXTRA.try_with(ThreadExtra::take_subs).unwrap_or_default());
     match lifecycle::state() {
         lifecycle::RUNNING => Ok(()),
         st => Err(lifecycle::refusal(st)),

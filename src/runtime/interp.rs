@@ -125,7 +125,7 @@ impl Interp {
     }
 }
 
-fn freed() -> Error {
+pub(crate) fn freed() -> Error {
     Error::new(
         GILSTUFF_ERR_INVALID_HANDLE,
         "invalid interpreter: it was freed, belongs to an earlier gilstuff_init, or was never created",

@@ -64,7 +64,7 @@ pub type InterpId = interp::Gen;
 
 /// Enters `interp` on this thread.
 fn enter(interp: InterpId) -> Result<Gil> {
-    gil::acquire_in(interp)
+    Ok(gil::acquire_in(interp)?)
 }
 
 /// Looks a handle up without the GIL, to learn which interpreter to enter.

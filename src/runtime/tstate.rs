@@ -1,9 +1,12 @@
 //! The per-OS-thread cache: this thread's thread states, its "in a call" flag, and the
 //! registry through which finalize sees every thread's flag.
 //!
-//! The cache is one `thread_local!` value, so the hot path costs one TLS access. An entry
-//! remembers the epoch it was made in: after a finalize the pointer dangles, so an entry
-//! from another epoch is dropped without touching the pointer.
+//! The hot part (`CACHE`) is a const-initialised `thread_local!` without a destructor, so
+//! the hot path costs one plain TLS access. The cold part (`EXTRA`: sub-interpreter
+//! states, and the destructor that deletes this thread's states when it exits) is touched
+//! once at registration and by sub-interpreter calls. An entry remembers the epoch it was
+//! made in: after a finalize the pointer dangles, so an entry from another epoch is
+//! dropped without touching the pointer.
 
 use std::cell::{Cell, RefCell};
 use std::ptr;
@@ -53,16 +56,20 @@ pub(crate) struct ThreadCache {
     pub attached_gen: Cell<u64>,
     /// The main interpreter's thread state.
     pub main: Cell<Entry>,
+}
+
+/// The cold part of a thread's state; its destructor cleans up when the thread exits.
+pub(crate) struct ThreadExtra {
     /// Thread states for sub-interpreters (a few at most: searched linearly).
     pub subs: RefCell<Vec<SubEntry>>,
-    /// Sub-interpreters this thread has entered and not yet left, innermost last.
-    pub stack: RefCell<Vec<u64>>,
+    /// Framed entries (sub-interpreters, switches) not yet left, innermost last.
+    pub stack: RefCell<Vec<super::gil::Frame>>,
 }
 
 /// Addresses of every registered thread's `in_call` flag.
 ///
-/// Invariant: an address is in the list only while its thread's `ThreadCache` is alive;
-/// the cache's destructor removes it (under this lock) before the TLS block is freed.
+/// Invariant: an address is in the list only while its thread's TLS block is alive: the
+/// thread's `ThreadExtra` destructor removes it (under this lock) before the block is freed.
 static FLAGS: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 
 thread_local! {
@@ -74,9 +81,10 @@ thread_local! {
             attached: Cell::new(ptr::null_mut()),
             attached_gen: Cell::new(0),
             main: Cell::new(Entry::EMPTY),
-            subs: RefCell::new(Vec::new()),
-            stack: RefCell::new(Vec::new()),
         }
+    };
+    pub(crate) static EXTRA: ThreadExtra = const {
+        ThreadExtra { subs: RefCell::new(Vec::new()), stack: RefCell::new(Vec::new()) }
     };
 }
 
@@ -84,6 +92,8 @@ impl ThreadCache {
     /// Puts this thread's flag where finalize can see it (first call on a thread only).
     #[cold]
     pub fn register(&self) {
+        // Touching EXTRA registers its destructor, which unregisters this flag at exit.
+        let _ = EXTRA.try_with(|_| ());
         FLAGS.lock().unwrap_or_else(|e| e.into_inner()).push(&self.in_call as *const _ as usize);
         self.registered.set(true);
     }
@@ -121,21 +131,12 @@ impl ThreadCache {
         }
     }
 
-    /// This thread's state for sub-interpreter `gen`, if it has one from `epoch`.
-    #[inline]
-    pub fn sub(&self, gen: u64, epoch: u64) -> Option<*mut ffi::PyThreadState> {
-        let mut subs = self.subs.borrow_mut();
-        // Entries of other epochs or freed interpreters are dropped, never touched.
-        subs.retain(|e| e.epoch == epoch && (e.gen != gen || super::interp::lookup(gen).is_ok()));
-        subs.iter().find(|e| e.gen == gen).map(|e| e.ts)
-    }
-
     /// Deletes the thread states this thread made in the current epoch.
-    /// Must be called with no frame active on this thread.
-    pub fn release_all(&self) {
+    /// Must be called with no frame active on this thread; `subs` are its sub-interpreter
+    /// states (taken from its `ThreadExtra`).
+    pub fn release_all(&self, subs: Vec<SubEntry>) {
         debug_assert_eq!(self.frames.get(), 0);
         let main = self.main.replace(Entry::EMPTY);
-        let subs = std::mem::take(&mut *self.subs.borrow_mut());
         if (main.ts.is_null() || main.borrowed) && subs.is_empty() {
             return;
         }
@@ -167,19 +168,36 @@ impl ThreadCache {
     }
 }
 
-impl Drop for ThreadCache {
+impl ThreadExtra {
+    /// This thread's state for sub-interpreter `gen`, if it has one from `epoch`.
+    pub fn sub(&self, gen: u64, epoch: u64) -> Option<*mut ffi::PyThreadState> {
+        let mut subs = self.subs.borrow_mut();
+        // Entries of other epochs or freed interpreters are dropped, never touched.
+        subs.retain(|e| e.epoch == epoch && (e.gen != gen || super::interp::lookup(gen).is_ok()));
+        subs.iter().find(|e| e.gen == gen).map(|e| e.ts)
+    }
+
+    pub fn take_subs(&self) -> Vec<SubEntry> {
+        std::mem::take(&mut *self.subs.borrow_mut())
+    }
+}
+
+impl Drop for ThreadExtra {
     fn drop(&mut self) {
-        // The process's main thread runs TLS destructors inside exit(), where other
-        // threads may hold the GIL forever: leave its thread state to the OS.
-        // SAFETY: getpid/gettid have no preconditions.
-        let main_thread = unsafe { libc::getpid() == libc::gettid() };
-        if !main_thread && self.frames.get() == 0 {
-            self.release_all();
-        }
-        if self.registered.get() {
-            let me = &self.in_call as *const _ as usize;
-            FLAGS.lock().unwrap_or_else(|e| e.into_inner()).retain(|&p| p != me);
-        }
+        // CACHE has no destructor, so it is still readable while this one runs.
+        CACHE.with(|c| {
+            // The process's main thread runs TLS destructors inside exit(), where other
+            // threads may hold the GIL forever: leave its thread states to the OS.
+            // SAFETY: getpid/gettid have no preconditions.
+            let main_thread = unsafe { libc::getpid() == libc::gettid() };
+            if !main_thread && c.frames.get() == 0 {
+                c.release_all(self.take_subs());
+            }
+            if c.registered.get() {
+                let me = &c.in_call as *const _ as usize;
+                FLAGS.lock().unwrap_or_else(|e| e.into_inner()).retain(|&p| p != me);
+            }
+        })
     }
 }
 
