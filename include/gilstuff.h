@@ -40,6 +40,10 @@ typedef struct gilstuff_interp gilstuff_interp;
 // instead of crashing. Release each handle once with `gilstuff_object_release`.
 typedef struct gilstuff_object gilstuff_object;
 
+// A pool of sub-interpreters. An opaque token: a freed one gives
+// `GILSTUFF_ERR_INVALID_HANDLE`, never a crash.
+typedef struct gilstuff_pool gilstuff_pool;
+
 // A portable value: none, bool, int64, double, str (UTF-8), bytes, or a list of values.
 // Owned by the caller once returned by a constructor or `gilstuff_value_clone`; freed
 // with `gilstuff_value_free`. Values never refer to Python objects.
@@ -624,6 +628,52 @@ gilstuff_status gilstuff_object_clone(struct gilstuff_object *obj,
 // After `gilstuff_finalize` (or for a handle of an earlier init) only the handle is freed.
 gilstuff_status gilstuff_object_release(struct gilstuff_object *obj,
                                         struct gilstuff_error **err);
+
+// Creates a pool of `n` (1–256) sub-interpreters made with `cfg` (NULL = defaults: own
+// GIL on CPython 3.12+, so calls on different interpreters run in parallel; before 3.12
+// `own_gil` gives `GILSTUFF_ERR_UNSUPPORTED`, and a shared-GIL config works but runs one
+// call at a time). Each interpreter gets the `sys.path` entries of `gilstuff_init`.
+//
+// Thread and GIL rules: any thread; may block while the interpreters start.
+gilstuff_status gilstuff_pool_new(size_t n,
+                                  const struct gilstuff_interp_config *cfg,
+                                  struct gilstuff_pool **out,
+                                  struct gilstuff_error **err);
+
+// Runs `module.function(*args)` on an idle interpreter of the pool and writes the
+// result to `*out` (free it with `gilstuff_value_free`). The module is imported in each
+// interpreter on its first use there. Arguments are copied in; the caller keeps them.
+// A Python exception gives `GILSTUFF_ERR_PYTHON`; a result that is not a portable value
+// (none, bool, int, float, str, bytes, list/tuple of these) gives `GILSTUFF_ERR_TYPE`.
+// When every interpreter is busy the call waits for one.
+//
+// Thread and GIL rules: any thread, not inside a callback of one of the pool's
+// interpreters; the calling thread runs the call itself (it keeps one thread state per
+// pool interpreter it has used).
+gilstuff_status gilstuff_pool_call(struct gilstuff_pool *pool,
+                                   const char *module,
+                                   const char *function,
+                                   const struct gilstuff_value *const *args,
+                                   size_t nargs,
+                                   struct gilstuff_value **out,
+                                   struct gilstuff_error **err);
+
+// `*out` = the pool's interpreter number `index` (0 ≤ index < n), to use with
+// `gilstuff_with_interp` and the object API (e.g. to set it up). Owned by the pool.
+//
+// Thread and GIL rules: any thread, any time.
+gilstuff_status gilstuff_pool_interp(struct gilstuff_pool *pool,
+                                     size_t index,
+                                     struct gilstuff_interp **out,
+                                     struct gilstuff_error **err);
+
+// Frees the pool: calls that start afterwards get `GILSTUFF_ERR_INVALID_HANDLE`, calls
+// in flight are waited for, then the interpreters are ended. Freeing twice gives
+// `GILSTUFF_ERR_INVALID_HANDLE`.
+//
+// Thread and GIL rules: any thread, not inside a call or callback of the pool.
+gilstuff_status gilstuff_pool_free(struct gilstuff_pool *pool,
+                                   struct gilstuff_error **err);
 
 // A new value `None`, owned by the caller (free with `gilstuff_value_free`). Never
 // returns NULL (running out of memory aborts the process, as everywhere in gilstuff).

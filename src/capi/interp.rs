@@ -29,7 +29,7 @@ pub(crate) fn id(interp: *mut gilstuff_interp) -> Result<Gen> {
     }
 }
 
-fn token(gen: Gen) -> *mut gilstuff_interp {
+pub(crate) fn token(gen: Gen) -> *mut gilstuff_interp {
     (gen as usize + 1) as *mut gilstuff_interp
 }
 

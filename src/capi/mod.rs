@@ -13,6 +13,7 @@ pub mod gil;
 pub mod interp;
 pub mod lifecycle;
 pub mod object;
+pub mod pool;
 pub mod value;
 
 use std::ffi::{c_char, CStr};

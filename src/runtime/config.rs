@@ -83,7 +83,7 @@ pub(crate) unsafe fn initialize(opts: &Options) -> Result<()> {
 /// `threading`'s main thread. Otherwise the first host thread to import it would be, and
 /// `Py_FinalizeEx` (run here) would wait for that thread's thread state to end: a hang,
 /// or "Exception ignored ... AssertionError" in `threading._shutdown`.
-unsafe fn import_threading() -> Result<()> {
+pub(crate) unsafe fn import_threading() -> Result<()> {
     let threading = ffi::PyImport_ImportModule(c"threading".as_ptr());
     if threading.is_null() {
         return Err(Error::fetch_python());
@@ -94,23 +94,33 @@ unsafe fn import_threading() -> Result<()> {
 
 /// Options applied from Python once the interpreter runs: `sys.path`, switch interval.
 unsafe fn apply_runtime_options(opts: &Options) -> Result<()> {
-    let path = ffi::PySys_GetObject(c"path".as_ptr()); // borrowed
-    if !path.is_null() {
-        for (i, entry) in opts.sys_path.iter().enumerate() {
-            let item = ffi::PyUnicode_FromStringAndSize(entry.as_ptr().cast(), entry.len() as _);
-            if item.is_null() || ffi::PyList_Insert(path, i as _, item) != 0 {
-                ffi::Py_XDECREF(item);
-                return Err(Error::fetch_python());
-            }
-            ffi::Py_DECREF(item);
-        }
-    }
+    insert_sys_path(&opts.sys_path)?;
     if opts.switch_interval_us > 0 {
         let code = format!("import sys\nsys.setswitchinterval({})\n", opts.switch_interval_us as f64 / 1e6);
         let code = CString::new(code).expect("no NUL in formatted code");
         if ffi::PyRun_SimpleString(code.as_ptr()) != 0 {
             return Err(Error::new(GILSTUFF_ERR_INIT_FAILED, "sys.setswitchinterval failed"));
         }
+    }
+    Ok(())
+}
+
+/// Puts `entries` at the front of `sys.path` of the interpreter this thread is in.
+///
+/// # Safety
+/// The calling thread holds the GIL with a current thread state.
+pub(crate) unsafe fn insert_sys_path(entries: &[String]) -> Result<()> {
+    let path = ffi::PySys_GetObject(c"path".as_ptr()); // borrowed
+    if path.is_null() {
+        return Ok(());
+    }
+    for (i, entry) in entries.iter().enumerate() {
+        let item = ffi::PyUnicode_FromStringAndSize(entry.as_ptr().cast(), entry.len() as _);
+        if item.is_null() || ffi::PyList_Insert(path, i as _, item) != 0 {
+            ffi::Py_XDECREF(item);
+            return Err(Error::fetch_python());
+        }
+        ffi::Py_DECREF(item);
     }
     Ok(())
 }

@@ -13,8 +13,7 @@
 //! before any sub-interpreter state, so that it, not a sub-interpreter's, is the
 //! thread's `PyGILState` state.
 
-use std::ptr;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,15 +21,13 @@ use pyo3_ffi as ffi;
 
 use super::error::{Error, Result};
 use super::lifecycle;
+use super::registry::Registry;
 use super::status::*;
 
 /// Generation number of an interpreter: 0 = main.
 pub type Gen = u64;
 
-const MAX_INTERPS: usize = 1 << 16;
-
-static INTERPS: [AtomicPtr<Interp>; MAX_INTERPS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_INTERPS];
-static NEXT_GEN: AtomicU64 = AtomicU64::new(1);
+static INTERPS: Registry<Interp> = Registry::new();
 /// Serialises creating and ending interpreters (CPython 3.12 crashes on concurrent creation).
 static LIFECYCLE: Mutex<()> = Mutex::new(());
 
@@ -134,13 +131,7 @@ pub(crate) fn freed() -> Error {
 
 /// The live sub-interpreter named `gen` (not main).
 pub fn lookup(gen: Gen) -> Result<&'static Interp> {
-    let slot = INTERPS.get(gen as usize).ok_or_else(freed)?;
-    let p = slot.load(Ordering::Acquire);
-    if p.is_null() {
-        return Err(freed());
-    }
-    // SAFETY: records are leaked on creation and never freed.
-    let interp = unsafe { &*p };
+    let interp = INTERPS.get(gen as usize).ok_or_else(freed)?;
     if !interp.is_alive() {
         return Err(freed());
     }
@@ -149,8 +140,7 @@ pub fn lookup(gen: Gen) -> Result<&'static Interp> {
 
 /// Every live sub-interpreter of the current epoch.
 fn live() -> Vec<&'static Interp> {
-    let last = NEXT_GEN.load(Ordering::Acquire) as usize;
-    (1..last.min(MAX_INTERPS)).filter_map(|g| lookup(g as Gen).ok()).collect()
+    INTERPS.all().filter(|i| i.is_alive()).collect()
 }
 
 #[cfg_attr(Py_3_12, allow(dead_code))]
@@ -182,13 +172,13 @@ pub fn create(opts: InterpOptions) -> Result<&'static Interp> {
         }
     }
     let _serial = LIFECYCLE.lock().unwrap_or_else(|e| e.into_inner());
-    let gen = NEXT_GEN.fetch_add(1, Ordering::SeqCst);
-    if gen as usize >= MAX_INTERPS {
-        return Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "too many sub-interpreters created in this process"));
-    }
+    let gen = INTERPS
+        .reserve()
+        .map_err(|_| Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "too many sub-interpreters created in this process"))?
+        as Gen;
     // The keeper needs the main GIL to create the interpreter: hold none while waiting.
     let (state, keeper) = super::gil::outside_any_interpreter(|| Keeper::start(gen, opts))??;
-    let interp: &'static Interp = Box::leak(Box::new(Interp {
+    let interp = INTERPS.set(gen as usize, Interp {
         gen,
         epoch: lifecycle::epoch(),
         state: state as *mut ffi::PyInterpreterState,
@@ -197,8 +187,7 @@ pub fn create(opts: InterpOptions) -> Result<&'static Interp> {
         calls: AtomicUsize::new(0),
         tstates: Mutex::new(Vec::new()),
         keeper: Mutex::new(Some(keeper)),
-    }));
-    INTERPS[gen as usize].store(interp as *const Interp as *mut Interp, Ordering::Release);
+    });
     Ok(interp)
 }
 
@@ -268,12 +257,11 @@ impl Keeper {
                 return Err(e);
             }
         };
-        let threading = ffi::PyImport_ImportModule(c"threading".as_ptr());
-        if threading.is_null() {
-            ffi::PyErr_Clear();
-        } else {
-            ffi::Py_DECREF(threading);
-        }
+        // Like the main interpreter at init: this thread is `threading`'s main thread, and
+        // the extra sys.path entries are there. A failure here (already cleared) leaves the
+        // interpreter usable; the call that needs the module reports it.
+        let _ = super::config::import_threading();
+        let _ = super::config::insert_sys_path(&lifecycle::sys_path());
         ffi::PyEval_SaveThread();
         Ok((ts, main_ts))
     }
@@ -340,9 +328,7 @@ impl Keeper {
 
 /// The record of `gen`, alive or not.
 fn record(gen: Gen) -> Option<&'static Interp> {
-    let p = INTERPS.get(gen as usize)?.load(Ordering::Acquire);
-    // SAFETY: records are leaked on creation and never freed.
-    (!p.is_null()).then(|| unsafe { &*p })
+    INTERPS.get(gen as usize)
 }
 
 impl Interp {
@@ -391,7 +377,7 @@ unsafe fn new_interpreter(opts: &InterpOptions) -> Result<*mut ffi::PyThreadStat
             check_multi_interp_extensions: opts.check_multi_interp_extensions as _,
             gil: if opts.own_gil { ffi::PyInterpreterConfig_OWN_GIL } else { ffi::PyInterpreterConfig_SHARED_GIL },
         };
-        let mut ts = ptr::null_mut();
+        let mut ts = std::ptr::null_mut();
         let status = ffi::Py_NewInterpreterFromConfig(&mut ts, &config);
         if ffi::PyStatus_Exception(status) != 0 || ts.is_null() {
             let msg = if status.err_msg.is_null() {

@@ -31,6 +31,13 @@ pub(crate) const FINALIZED: u32 = GILSTUFF_FINALIZED;
 static STATE: AtomicU32 = AtomicU32::new(UNINITIALIZED);
 /// Grows by one at every successful init; thread states remember theirs.
 static EPOCH: AtomicU64 = AtomicU64::new(0);
+/// The extra `sys.path` entries of the running session (sub-interpreters get them too).
+static SYS_PATH: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+pub(crate) fn sys_path() -> Vec<String> {
+    SYS_PATH.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
 /// Held by init and finalize for their whole run.
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
 
@@ -97,6 +104,7 @@ pub fn init(opts: Options) -> Result<()> {
         return Err(Error::new(GILSTUFF_ALREADY_INITIALIZED, "gilstuff is already initialized"));
     }
     barrier::setup();
+    *SYS_PATH.lock().unwrap_or_else(|e| e.into_inner()) = opts.sys_path.clone();
     // SAFETY: Py_IsInitialized may be called at any time.
     let new = if unsafe { ffi::Py_IsInitialized() } != 0 {
         Session::Attached

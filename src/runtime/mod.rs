@@ -10,6 +10,8 @@ pub mod interp;
 pub mod object;
 pub mod lifecycle;
 pub(crate) mod pending;
+pub mod pool;
+pub mod registry;
 pub mod status;
 pub(crate) mod tstate;
 pub mod value;

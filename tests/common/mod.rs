@@ -12,6 +12,8 @@ pub use gilstuff::capi::gil::*;
 pub use gilstuff::capi::interp::*;
 pub use gilstuff::capi::lifecycle::*;
 pub use gilstuff::capi::object::*;
+pub use gilstuff::capi::pool::*;
+pub use gilstuff::capi::value::*;
 pub use gilstuff::runtime::status::*;
 
 pub type Obj = *mut gilstuff_object;
@@ -53,7 +55,7 @@ pub fn init() {
 }
 
 pub fn init_with(adjust: impl FnOnce(&mut gilstuff_config)) {
-    let examples = CString::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples")).unwrap();
+    let examples = CString::new(concat!(env!("CARGO_MANIFEST_DIR"), "/examples:", env!("CARGO_MANIFEST_DIR"), "/tests/python")).unwrap();
     let mut cfg = std::mem::MaybeUninit::<gilstuff_config>::uninit();
     gilstuff_config_init(cfg.as_mut_ptr());
     let mut cfg = unsafe { cfg.assume_init() };
@@ -179,4 +181,15 @@ pub fn with_interp(interp: Interp, f: &mut dyn FnMut()) -> Result<(), (gilstuff_
     }
     let mut f = f;
     call(|e| gilstuff_with_interp(interp, Some(tramp), &mut f as *mut &mut dyn FnMut() as *mut std::ffi::c_void, e))
+}
+
+/// Whether the linked CPython is 3.12 or newer (own-GIL sub-interpreters).
+pub fn python_at_least_3_12() -> bool {
+    let v = unsafe { CStr::from_ptr(gilstuff_python_version()) }.to_str().unwrap().to_string();
+    let mut parts = v.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    (parts.next().unwrap(), parts.next().unwrap()) >= (3, 12)
+}
+
+pub fn free_interp(i: Interp) {
+    ok(|e| gilstuff_interp_free(i, e));
 }
