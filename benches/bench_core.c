@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "gilstuff.h"
+#include "bench_util.h"
 
 #define REPS 5
 #define RUN_SECONDS 0.25
@@ -39,17 +40,7 @@ static const char *mode_names[NMODES] = {"(a) PyGILState_Ensure/Release", "(b) k
 static PyObject *func;              /* lambda: None, strong reference, lives to the end */
 static PyInterpreterState *interp;  /* main interpreter */
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static void die(const char *what, gilstuff_status st, gilstuff_error *err) {
-    fprintf(stderr, "bench_core: %s failed: %s: %s\n", what, gilstuff_status_name(st),
-            err ? gilstuff_error_message(err) : "(no detail)");
-    exit(1);
-}
+static void die(const char *what, gilstuff_status st, gilstuff_error *err) { bench_die("bench_core", what, st, err); }
 
 static gilstuff_status setup_cb(void *unused) {
     (void)unused;
@@ -82,10 +73,9 @@ static void check_result(PyObject *r) {
 }
 
 typedef struct {
+    bench_job base; /* start barrier, this thread's timed loop (elapsed) */
     enum mode mode;
     long calls;
-    pthread_barrier_t *start;
-    double elapsed; /* this thread's timed loop */
 } job_t;
 
 static void *run_thread(void *arg) {
@@ -101,14 +91,13 @@ static void *run_thread(void *arg) {
             check_result(PyObject_CallNoArgs(func));
             PyGILState_Release(g);
         }
-        pthread_barrier_wait(j->start);
-        t0 = now();
+        t0 = bench_job_start(&j->base);
         for (long i = 0; i < j->calls; i++) {
             PyGILState_STATE g = PyGILState_Ensure();
             check_result(PyObject_CallNoArgs(func));
             PyGILState_Release(g);
         }
-        t1 = now();
+        t1 = bench_now();
         break;
     case MODE_B:
         ts = PyThreadState_New(interp);
@@ -121,14 +110,13 @@ static void *run_thread(void *arg) {
             check_result(PyObject_CallNoArgs(func));
             PyEval_SaveThread();
         }
-        pthread_barrier_wait(j->start);
-        t0 = now();
+        t0 = bench_job_start(&j->base);
         for (long i = 0; i < j->calls; i++) {
             PyEval_RestoreThread(ts);
             check_result(PyObject_CallNoArgs(func));
             PyEval_SaveThread();
         }
-        t1 = now();
+        t1 = bench_now();
         PyEval_RestoreThread(ts);
         PyThreadState_Clear(ts);
         PyThreadState_DeleteCurrent();
@@ -139,18 +127,17 @@ static void *run_thread(void *arg) {
         for (long i = 0; i < warm; i++)
             if ((st = gilstuff_with_gil(call_cb, func, &err)) != GILSTUFF_OK)
                 die("gilstuff_with_gil", st, err);
-        pthread_barrier_wait(j->start);
-        t0 = now();
+        t0 = bench_job_start(&j->base);
         for (long i = 0; i < j->calls; i++)
             if ((st = gilstuff_with_gil(call_cb, func, &err)) != GILSTUFF_OK)
                 die("gilstuff_with_gil", st, err);
-        t1 = now();
+        t1 = bench_now();
         break;
     }
     default:
         break;
     }
-    j->elapsed = t1 - t0;
+    j->base.elapsed = t1 - t0;
     return NULL;
 }
 
@@ -161,54 +148,15 @@ typedef struct {
 
 /* One run: `threads` fresh pthreads, `calls` timed calls each. */
 static result_t run(enum mode mode, int threads, long calls) {
-    pthread_t th[MAX_THREADS];
     job_t jobs[MAX_THREADS];
-    pthread_barrier_t start;
-    pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
-    for (int i = 0; i < threads; i++) {
-        jobs[i] = (job_t){.mode = mode, .calls = calls, .start = &start};
-        if (pthread_create(&th[i], NULL, run_thread, &jobs[i]) != 0) {
-            perror("pthread_create");
-            exit(1);
-        }
-    }
-    pthread_barrier_wait(&start);
-    double t0 = now();
-    double last_end = t0;
     double sum = 0;
     for (int i = 0; i < threads; i++)
-        pthread_join(th[i], NULL);
-    last_end = now();
+        jobs[i] = (job_t){.mode = mode, .calls = calls};
+    double wall = bench_run_threads(threads, run_thread, jobs, sizeof jobs[0]);
     for (int i = 0; i < threads; i++)
-        sum += jobs[i].elapsed / (double)calls;
-    pthread_barrier_destroy(&start);
-    result_t r = {(last_end - t0) * 1e9 / ((double)calls * threads), sum / threads * 1e9};
+        sum += jobs[i].base.elapsed / (double)calls;
+    result_t r = {wall * 1e9 / ((double)calls * threads), sum / threads * 1e9};
     return r;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static const char *cpu_model(void) {
-    static char model[256] = "unknown CPU";
-    FILE *f = fopen("/proc/cpuinfo", "r");
-    if (!f)
-        return model;
-    char line[512];
-    while (fgets(line, sizeof line, f)) {
-        if (strncmp(line, "model name", 10) == 0) {
-            char *p = strchr(line, ':');
-            if (p) {
-                snprintf(model, sizeof model, "%s", p + 2);
-                model[strcspn(model, "\n")] = 0;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    return model;
 }
 
 int main(void) {
@@ -221,12 +169,12 @@ int main(void) {
 
     printf("bench_core: one call of `lambda: None` per entry\n");
     printf("python %s, gilstuff %s, %ld online CPUs, %s\n", gilstuff_python_version(), gilstuff_version(),
-           sysconf(_SC_NPROCESSORS_ONLN), cpu_model());
+           sysconf(_SC_NPROCESSORS_ONLN), bench_cpu_model());
     printf("median of %d runs of ~%.1f s each; ns/call = wall / total calls; per-thread = each thread's "
            "own time / its calls\n\n", REPS, RUN_SECONDS);
 
     static const int thread_counts[] = {1, 2, 8};
-    double t_start = now();
+    double t_start = bench_now();
     for (size_t ti = 0; ti < sizeof thread_counts / sizeof *thread_counts; ti++) {
         int threads = thread_counts[ti];
         long calls[NMODES];
@@ -250,10 +198,8 @@ int main(void) {
         }
         double med[NMODES], tmed[NMODES];
         for (int m = 0; m < NMODES; m++) {
-            qsort(ns[m], REPS, sizeof(double), cmp_double);
-            qsort(tns[m], REPS, sizeof(double), cmp_double);
-            med[m] = ns[m][REPS / 2];
-            tmed[m] = tns[m][REPS / 2];
+            med[m] = bench_median(ns[m], REPS);
+            tmed[m] = bench_median(tns[m], REPS);
         }
         printf("%d thread%s:\n", threads, threads == 1 ? "" : "s");
         printf("  %-32s %12s %18s %18s %12s\n", "", "ns/call", "per-thread ns/call", "calls/s per thread",
@@ -264,7 +210,7 @@ int main(void) {
         printf("  c/b = %.3f (target <= 1.10)   a/c = %.1f (target >= 50)\n\n", cb, ac);
         fflush(stdout);
     }
-    printf("total bench time %.1f s\n", now() - t_start);
+    printf("total bench time %.1f s\n", bench_now() - t_start);
 
     if ((st = gilstuff_finalize(&err)) != GILSTUFF_OK)
         die("gilstuff_finalize", st, err);

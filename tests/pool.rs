@@ -59,7 +59,7 @@ fn pool_runs_calls_from_many_threads() {
     for t in threads {
         interps.extend(t.join().unwrap());
     }
-    assert_eq!(interps.len(), 2, "calls ran in both interpreters (distinct sys.modules)");
+    assert_eq!(interps.len(), 2, "calls ran in both interpreters (distinct sys.modules): {interps:?}");
 
     // Errors come back as values; a non-portable result is a TYPE error.
     let msg = {

@@ -8,6 +8,7 @@
 //! Slots live in segments that are allocated on demand and never freed, so a slot's
 //! address is stable and readable from any thread.
 
+use std::cell::{Cell, UnsafeCell};
 use std::ptr;
 use std::sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering};
 use std::sync::Mutex;
@@ -38,8 +39,67 @@ struct Slot {
 static SEGMENTS: [AtomicPtr<Slot>; MAX_SEGMENTS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_SEGMENTS];
 /// The next never-used slot index.
 static NEXT: AtomicU32 = AtomicU32::new(0);
-/// Released slots, ready for reuse.
+/// Released slots, ready for reuse (shared by all threads; each thread also keeps a few).
 static FREE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// How many released slots a thread keeps for itself before it hands half to `FREE`.
+const LOCAL_SLOTS: usize = 64;
+
+/// A thread's own released slots: reused without a lock by its next handles. Handed to
+/// `FREE` when full and when the thread exits (`flush_thread_slots`).
+struct LocalSlots {
+    slots: UnsafeCell<[u32; LOCAL_SLOTS]>,
+    len: Cell<usize>,
+    /// Whether this thread's exit hook (tstate's `ThreadExtra` destructor) is registered.
+    hooked: Cell<bool>,
+}
+
+thread_local! {
+    static LOCAL: LocalSlots = const {
+        LocalSlots { slots: UnsafeCell::new([0; LOCAL_SLOTS]), len: Cell::new(0), hooked: Cell::new(false) }
+    };
+}
+
+fn local_pop() -> Option<u32> {
+    LOCAL.with(|l| {
+        let n = l.len.get();
+        if n == 0 {
+            return None;
+        }
+        l.len.set(n - 1);
+        // SAFETY: only this thread touches its LOCAL; n - 1 < LOCAL_SLOTS.
+        Some(unsafe { (*l.slots.get())[n - 1] })
+    })
+}
+
+fn local_push(index: u32) {
+    LOCAL.with(|l| {
+        if !l.hooked.get() {
+            l.hooked.set(true);
+            super::tstate::hook_thread_exit();
+        }
+        let mut n = l.len.get();
+        // SAFETY: only this thread touches its LOCAL; indices stay below LOCAL_SLOTS.
+        let slots = unsafe { &mut *l.slots.get() };
+        if n == LOCAL_SLOTS {
+            let half = LOCAL_SLOTS / 2;
+            FREE.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&slots[half..]);
+            n = half;
+        }
+        slots[n] = index;
+        l.len.set(n + 1);
+    })
+}
+
+/// Hands this thread's kept slots to `FREE` (at thread exit).
+pub(crate) fn flush_thread_slots() {
+    let _ = LOCAL.try_with(|l| {
+        let n = l.len.replace(0);
+        // SAFETY: only this thread touches its LOCAL.
+        let slots = unsafe { &*l.slots.get() };
+        FREE.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&slots[..n]);
+    });
+}
 
 /// A handle token as C sees it.
 pub type Token = usize;
@@ -99,7 +159,7 @@ fn invalid() -> Error {
 
 /// Stores an owned reference and returns its token.
 pub fn insert(object: *mut ffi::PyObject, interp: u64, epoch: u64) -> Result<Token> {
-    let reused = FREE.lock().unwrap_or_else(|e| e.into_inner()).pop();
+    let reused = local_pop().or_else(|| FREE.lock().unwrap_or_else(|e| e.into_inner()).pop());
     let index = match reused {
         Some(i) => i,
         None => {
@@ -156,6 +216,6 @@ pub fn remove(token: Token) -> Result<Target> {
         interp: s.interp.load(Ordering::Relaxed),
         epoch: s.epoch.load(Ordering::Relaxed),
     };
-    FREE.lock().unwrap_or_else(|e| e.into_inner()).push(index);
+    local_push(index);
     Ok(target)
 }

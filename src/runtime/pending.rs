@@ -50,13 +50,18 @@ fn apply_slow(interp: u64) {
     let mine = {
         let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
         // Entries of gone epochs are dropped here too: their objects died with Python.
-        q.retain(|item| item.epoch == epoch);
-        let (mine, others): (Vec<_>, Vec<_>) = q.drain(..).partition(|item| item.interp == interp);
-        *q = others;
+        let mine = if q.iter().all(|item| item.interp == interp) {
+            std::mem::take(&mut *q) // the common case: one interpreter, no copying
+        } else {
+            q.retain(|item| item.epoch == epoch);
+            let (mine, others): (Vec<_>, Vec<_>) = q.drain(..).partition(|item| item.interp == interp);
+            *q = others;
+            mine
+        };
         LEN.store(q.len(), Ordering::Release);
         mine
     };
-    for item in mine {
+    for item in mine.into_iter().filter(|item| item.epoch == epoch) {
         // SAFETY: the GIL of `interp` is held (caller) and the reference is owned and of
         // this epoch's `interp`, so the object is alive until this decref.
         unsafe { ffi::Py_DECREF(item.object as *mut ffi::PyObject) };

@@ -92,8 +92,8 @@ impl ThreadCache {
     /// Puts this thread's flag where finalize can see it (first call on a thread only).
     #[cold]
     pub fn register(&self) {
-        // Touching EXTRA registers its destructor, which unregisters this flag at exit.
-        let _ = EXTRA.try_with(|_| ());
+        // EXTRA's destructor unregisters this flag at exit.
+        hook_thread_exit();
         FLAGS.lock().unwrap_or_else(|e| e.into_inner()).push(&self.in_call as *const _ as usize);
         self.registered.set(true);
     }
@@ -182,8 +182,14 @@ impl ThreadExtra {
     }
 }
 
+/// Makes sure this thread's exit runs `ThreadExtra`'s destructor.
+pub(crate) fn hook_thread_exit() {
+    let _ = EXTRA.try_with(|_| ());
+}
+
 impl Drop for ThreadExtra {
     fn drop(&mut self) {
+        super::handles::flush_thread_slots();
         // CACHE has no destructor, so it is still readable while this one runs.
         CACHE.with(|c| {
             // The process's main thread runs TLS destructors inside exit(), where other
