@@ -38,6 +38,8 @@ typedef struct gilstuff_interp gilstuff_interp;
 // init/finalize epoch. An opaque token, never dereferenced: a released, stale or foreign
 // handle is detected (`GILSTUFF_ERR_INVALID_HANDLE` / `GILSTUFF_ERR_WRONG_INTERPRETER`)
 // instead of crashing. Release each handle once with `gilstuff_object_release`.
+// The token's value is a small integer, not an address: a garbage-collected host must
+// keep it in an integer (Go `uintptr`), never in a slot its collector traces as a pointer.
 typedef struct gilstuff_object gilstuff_object;
 
 // A pool of sub-interpreters. An opaque token: a freed one gives
@@ -262,7 +264,9 @@ void gilstuff_error_free(struct gilstuff_error *err);
 // Inside `cb` you may use the raw CPython C API, call any gilstuff function (nested
 // calls run directly, without re-acquiring), and call `PyGILState_Ensure`/`Release`.
 // A Python exception left set by `cb` is cleared and returned as `GILSTUFF_ERR_PYTHON`;
-// a non-OK status returned by `cb` is returned with a message naming it.
+// a non-OK status returned by `cb` is returned with a message naming it (the details
+// of a failed gilstuff call made inside `cb` are in that call's own `err`: carry them
+// out through `userdata` if the host needs them).
 //
 // Thread and GIL rules: any thread; the first call on an OS thread creates its thread
 // state, later calls reuse it. Do not call `gilstuff_finalize` or

@@ -18,7 +18,9 @@ pub type gilstuff_callback = Option<unsafe extern "C" fn(userdata: *mut c_void) 
 /// Inside `cb` you may use the raw CPython C API, call any gilstuff function (nested
 /// calls run directly, without re-acquiring), and call `PyGILState_Ensure`/`Release`.
 /// A Python exception left set by `cb` is cleared and returned as `GILSTUFF_ERR_PYTHON`;
-/// a non-OK status returned by `cb` is returned with a message naming it.
+/// a non-OK status returned by `cb` is returned with a message naming it (the details
+/// of a failed gilstuff call made inside `cb` are in that call's own `err`: carry them
+/// out through `userdata` if the host needs them).
 ///
 /// Thread and GIL rules: any thread; the first call on an OS thread creates its thread
 /// state, later calls reuse it. Do not call `gilstuff_finalize` or
@@ -30,11 +32,7 @@ pub extern "C" fn gilstuff_with_gil(
     userdata: *mut c_void,
     err: *mut *mut gilstuff_error,
 ) -> gilstuff_status {
-    boundary(err, || {
-        let cb = cb.ok_or_else(|| Error::null_pointer("cb"))?;
-        // SAFETY: `cb` is a host function taking `userdata` (header contract).
-        gil::with_gil(0, || unsafe { cb(userdata) })
-    })
+    super::interp::gilstuff_with_interp(std::ptr::null_mut(), cb, userdata, err)
 }
 
 /// Inside a `gilstuff_with_gil` callback: releases the GIL, calls `cb(userdata)`, and

@@ -4,7 +4,7 @@ use std::ffi::c_void;
 use std::mem::size_of;
 
 use super::gil::gilstuff_callback;
-use super::{boundary, gilstuff_error, no_panic};
+use super::{boundary, check_out, gilstuff_error, no_panic, put};
 use crate::runtime::error::{Error, Result};
 use crate::runtime::gil;
 use crate::runtime::interp::{self, Gen, InterpOptions};
@@ -113,15 +113,10 @@ pub extern "C" fn gilstuff_interp_new(
     err: *mut *mut gilstuff_error,
 ) -> gilstuff_status {
     boundary(err, || {
-        if out.is_null() {
-            return Err(Error::null_pointer("out"));
-        }
+        check_out(out, "out")?;
         // SAFETY: `cfg` is NULL or a valid config (header contract).
         let opts = unsafe { options(cfg) }?;
-        let created = interp::create(opts)?;
-        // SAFETY: `out` checked non-NULL above; writable (contract).
-        unsafe { out.write(token(created.gen)) };
-        Ok(())
+        put(out, token(interp::create(opts)?.gen))
     })
 }
 

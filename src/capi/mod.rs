@@ -1,4 +1,7 @@
 #![allow(non_camel_case_types)]
+// Every function here takes raw pointers from C and checks them; C callers cannot mark
+// anything `unsafe`, so the lint's advice does not apply to this surface.
+#![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 //! The C surface: every `extern "C"` function declared in `include/gilstuff.h`.
 //!
@@ -42,6 +45,43 @@ pub(crate) fn boundary(err: *mut *mut gilstuff_error, f: impl FnOnce() -> Result
 /// Runs `f` inside a panic boundary for functions with no error out-parameter.
 pub(crate) fn no_panic<T>(fallback: T, f: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or(fallback)
+}
+
+/// Checks that the out-parameter `out` (named `name`) is not NULL, before any work.
+pub(crate) fn check_out<T>(out: *mut T, name: &str) -> Result<()> {
+    if out.is_null() {
+        return Err(Error::null_pointer(name));
+    }
+    Ok(())
+}
+
+/// Writes `value` to an out-parameter checked by `check_out`.
+pub(crate) fn put<T>(out: *mut T, value: T) -> Result<()> {
+    // SAFETY: `out` was checked non-NULL by `check_out` and points to writable memory
+    // for one `T` (header contract).
+    unsafe { out.write(value) };
+    Ok(())
+}
+
+/// The bytes argument `data[0..len]` (named `name`); `data` may be NULL only when `len` is 0.
+///
+/// # Safety
+/// `data` is NULL or points to `len` readable bytes.
+pub(crate) unsafe fn bytes_arg<'a>(data: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if data.is_null() {
+        return Err(Error::null_pointer(name));
+    }
+    if len > isize::MAX as usize {
+        return Err(Error::new(
+            crate::runtime::status::GILSTUFF_ERR_INVALID_ARGUMENT,
+            format!("`{name}` length {len} is larger than any buffer can be"),
+        ));
+    }
+    // SAFETY: caller's contract; `len` fits a slice.
+    Ok(std::slice::from_raw_parts(data, len))
 }
 
 /// A required, NUL-terminated UTF-8 string argument.

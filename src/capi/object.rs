@@ -8,7 +8,7 @@ use std::ffi::{c_char, CStr};
 
 use super::buffer::{self, gilstuff_buffer};
 use super::interp::{self, gilstuff_interp};
-use super::{arg_cstr, boundary, gilstuff_error};
+use super::{arg_cstr, boundary, bytes_arg, check_out, gilstuff_error, put};
 use crate::runtime::error::{Error, Result};
 use crate::runtime::handles::Token;
 use crate::runtime::object::{self, Text};
@@ -18,6 +18,8 @@ use crate::runtime::status::*;
 /// init/finalize epoch. An opaque token, never dereferenced: a released, stale or foreign
 /// handle is detected (`GILSTUFF_ERR_INVALID_HANDLE` / `GILSTUFF_ERR_WRONG_INTERPRETER`)
 /// instead of crashing. Release each handle once with `gilstuff_object_release`.
+/// The token's value is a small integer, not an address: a garbage-collected host must
+/// keep it in an integer (Go `uintptr`), never in a slot its collector traces as a pointer.
 pub struct gilstuff_object {
     _opaque: [u8; 0],
 }
@@ -30,25 +32,10 @@ fn optional_token(h: *const gilstuff_object) -> Option<Token> {
     (!h.is_null()).then(|| token(h))
 }
 
-/// Writes `value` to the out-parameter `out` (checked for NULL before the work is done).
-fn put<T>(out: *mut T, value: T) -> Result<()> {
-    // SAFETY: `out` was checked non-NULL by `check_out` and points to writable memory
-    // for one `T` (header contract).
-    unsafe { out.write(value) };
-    Ok(())
-}
-
-fn check_out<T>(out: *mut T) -> Result<()> {
-    if out.is_null() {
-        return Err(Error::null_pointer("out"));
-    }
-    Ok(())
-}
-
 /// Runs `make` and writes the new handle to `*out`.
 fn make(out: *mut *mut gilstuff_object, err: *mut *mut gilstuff_error, make: impl FnOnce() -> Result<Token>) -> gilstuff_status {
     boundary(err, || {
-        check_out(out)?;
+        check_out(out, "out")?;
         put(out, make()? as *mut gilstuff_object)
     })
 }
@@ -56,7 +43,7 @@ fn make(out: *mut *mut gilstuff_object, err: *mut *mut gilstuff_error, make: imp
 /// Reads a value into `*out`.
 fn read<T>(out: *mut T, err: *mut *mut gilstuff_error, read: impl FnOnce() -> Result<T>) -> gilstuff_status {
     boundary(err, || {
-        check_out(out)?;
+        check_out(out, "out")?;
         put(out, read()?)
     })
 }
@@ -74,20 +61,6 @@ unsafe fn tokens<'a>(items: *const *mut gilstuff_object, n: usize, name: &str) -
     }
     // SAFETY: caller's contract; a handle is pointer-sized like `Token`.
     Ok(std::slice::from_raw_parts(items.cast::<Token>(), n))
-}
-
-/// A string argument; `data` may be NULL only when `len` is 0.
-///
-/// # Safety
-/// `data` is NULL or points to `len` readable bytes.
-unsafe fn bytes_arg<'a>(data: *const u8, len: usize, name: &str) -> Result<&'a [u8]> {
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if data.is_null() {
-        return Err(Error::null_pointer(name));
-    }
-    Ok(std::slice::from_raw_parts(data, len))
 }
 
 // ---- create -------------------------------------------------------------------------
@@ -273,7 +246,7 @@ pub extern "C" fn gilstuff_type_name(obj: *mut gilstuff_object, out: *mut gilstu
 
 fn read_into(obj: *mut gilstuff_object, kind: Text, buf: *mut u8, cap: usize, nul: bool, len: *mut usize, err: *mut *mut gilstuff_error) -> gilstuff_status {
     boundary(err, || {
-        check_out(len)?;
+        check_out(len, "len")?;
         if buf.is_null() && cap > 0 {
             return Err(Error::null_pointer("buf"));
         }

@@ -4,7 +4,7 @@ use std::ffi::c_char;
 
 use super::interp::{self, gilstuff_interp, gilstuff_interp_config};
 use super::value::{self, gilstuff_value};
-use super::{arg_cstr, boundary, gilstuff_error};
+use super::{arg_cstr, boundary, check_out, gilstuff_error, put};
 use crate::runtime::error::{Error, Result};
 use crate::runtime::pool;
 use crate::runtime::status::gilstuff_status;
@@ -37,15 +37,10 @@ pub extern "C" fn gilstuff_pool_new(
     err: *mut *mut gilstuff_error,
 ) -> gilstuff_status {
     boundary(err, || {
-        if out.is_null() {
-            return Err(Error::null_pointer("out"));
-        }
+        check_out(out, "out")?;
         // SAFETY: `cfg` is NULL or a valid config (header contract).
         let opts = unsafe { interp::options(cfg) }?;
-        let id = pool::create(n, opts)?;
-        // SAFETY: checked non-NULL; writable (contract).
-        unsafe { out.write(id as *mut gilstuff_pool) };
-        Ok(())
+        put(out, pool::create(n, opts)? as *mut gilstuff_pool)
     })
 }
 
@@ -74,9 +69,7 @@ pub extern "C" fn gilstuff_pool_call(
         // SAFETY: NUL-terminated strings or NULL (header contract).
         let module = unsafe { arg_cstr(module, "module") }?;
         let function = unsafe { arg_cstr(function, "function") }?;
-        if out.is_null() {
-            return Err(Error::null_pointer("out"));
-        }
+        check_out(out, "out")?;
         if nargs > 0 && args.is_null() {
             return Err(Error::null_pointer("args"));
         }
@@ -85,10 +78,7 @@ pub extern "C" fn gilstuff_pool_call(
             if nargs == 0 { &[] } else { unsafe { std::slice::from_raw_parts(args, nargs) } };
         // SAFETY: each is NULL or a live gilstuff_value (contract).
         let args = args.iter().map(|&v| unsafe { value::borrow(v, "args[i]") }).collect::<Result<Vec<&Value>>>()?;
-        let result = pool::call(id, module, function, &args)?;
-        // SAFETY: checked non-NULL; writable (contract).
-        unsafe { out.write(value::into_raw(result)) };
-        Ok(())
+        put(out, value::into_raw(pool::call(id, module, function, &args)?))
     })
 }
 
@@ -104,13 +94,8 @@ pub extern "C" fn gilstuff_pool_interp(
     err: *mut *mut gilstuff_error,
 ) -> gilstuff_status {
     boundary(err, || {
-        let i = pool::interp(id(pool)?, index)?;
-        if out.is_null() {
-            return Err(Error::null_pointer("out"));
-        }
-        // SAFETY: checked non-NULL; writable (contract).
-        unsafe { out.write(interp::token(i.gen)) };
-        Ok(())
+        check_out(out, "out")?;
+        put(out, interp::token(pool::interp(id(pool)?, index)?.gen))
     })
 }
 

@@ -18,7 +18,7 @@
 use std::ffi::c_char;
 use std::ptr;
 
-use super::{boundary, gilstuff_error, no_panic};
+use super::{boundary, bytes_arg, check_out, gilstuff_error, no_panic, put};
 use crate::runtime::error::{Error, Result};
 use crate::runtime::status::*;
 use crate::runtime::value::{Value, GILSTUFF_VALUE_MAX_DEPTH};
@@ -115,43 +115,10 @@ fn terminated_ptr(buf: &[u8]) -> *const u8 {
     buf.as_ptr()
 }
 
-fn check_out<T>(out: *mut T, name: &str) -> Result<()> {
-    if out.is_null() {
-        return Err(Error::null_pointer(name));
-    }
-    Ok(())
-}
-
 fn wrong_kind(v: &Value, wanted: &str) -> Error {
     let a = |kind: &str| if kind == "int" { "an" } else { "a" };
     let got = v.kind_name();
     Error::new(GILSTUFF_ERR_TYPE, format!("expected {} {wanted} value, got {} {got} value", a(wanted), a(got)))
-}
-
-/// Writes `value` to `out`, checked non-NULL before.
-fn put<T>(out: *mut T, value: T) -> Result<()> {
-    // SAFETY: `out` was checked non-NULL by `check_out` and points to writable memory
-    // for one `T` (header contract).
-    unsafe { out.write(value) };
-    Ok(())
-}
-
-/// The bytes argument `data[0..len]`; `data` may be NULL only when `len` is 0.
-///
-/// # Safety
-/// `data` is NULL or points to `len` readable bytes.
-unsafe fn data_arg<'a>(data: *const u8, len: usize) -> Result<&'a [u8]> {
-    if len == 0 {
-        return Ok(&[]);
-    }
-    if data.is_null() {
-        return Err(Error::null_pointer("data"));
-    }
-    if len > isize::MAX as usize {
-        return Err(Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, format!("`len` {len} is larger than any object")));
-    }
-    // SAFETY: caller's contract; `len` fits a slice.
-    Ok(std::slice::from_raw_parts(data, len))
 }
 
 // ---- create -------------------------------------------------------------------------
@@ -206,7 +173,7 @@ pub extern "C" fn gilstuff_value_str(
     boundary(err, || {
         check_out(out, "out")?;
         // SAFETY: `data` points to `len` readable bytes (header contract).
-        let bytes = unsafe { data_arg(data.cast(), len) }?;
+        let bytes = unsafe { bytes_arg(data.cast(), len, "data") }?;
         let text = std::str::from_utf8(bytes).map_err(|e| Error::invalid_utf8("data", e))?;
         let mut s = String::with_capacity(text.len() + 1);
         s.push_str(text);
@@ -229,7 +196,7 @@ pub extern "C" fn gilstuff_value_bytes(
     boundary(err, || {
         check_out(out, "out")?;
         // SAFETY: `data` points to `len` readable bytes (header contract).
-        let bytes = unsafe { data_arg(data, len) }?;
+        let bytes = unsafe { bytes_arg(data, len, "data") }?;
         let mut b = Vec::with_capacity(bytes.len() + 1);
         b.extend_from_slice(bytes);
         put(out, into_raw(Value::Bytes(b)))

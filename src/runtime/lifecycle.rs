@@ -113,7 +113,7 @@ pub fn init(opts: Options) -> Result<()> {
             Origin::Owned => start_owner(opts)?,
             Origin::Caller => {
                 // SAFETY: Python is not initialised and the session lock is held.
-                unsafe { config::initialize(&opts) }.map_err(|e| abandon_init(e))?;
+                unsafe { config::initialize(&opts) }.map_err(abandon_init)?;
                 // SAFETY: this thread holds the GIL after initialising; keep its thread state.
                 let main_ts = unsafe { ffi::PyEval_SaveThread() };
                 Session::Caller { thread: gettid(), main_ts: SendPtr(main_ts) }

@@ -19,6 +19,12 @@ pub struct Registry<T: 'static> {
 #[derive(Debug)]
 pub struct Full;
 
+impl<T: 'static> Default for Registry<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 impl<T: 'static> Registry<T> {
     pub const fn new() -> Self {
         Registry { slots: [const { AtomicPtr::new(ptr::null_mut()) }; CAPACITY], next: AtomicUsize::new(1) }
