@@ -83,7 +83,9 @@ test-c: $(C_TESTS) $(C_EXAMPLES)
 test-attach: lib
 	$(PY_EXE) tests/python/test_attach.py $(LIBDIR)/libgilstuff.so
 
-# MATRIX_SKIP: versions to leave out (CI skips the one `make test` just ran).
+# MATRIX_SKIP: versions to leave out (CI skips the one `make test` just ran). The
+# versions share one cargo target directory, so that only pyo3-ffi and gilstuff rebuild
+# per version, not every dependency.
 MATRIX_SKIP ?=
 test-matrix:
 	@set -e; found=0; for v in 3.9 3.10 3.11 3.12 3.13; do \
@@ -92,7 +94,7 @@ test-matrix:
 	  if [ -z "$$py" ]; then py=$$(command -v python$$v || true); fi; \
 	  if [ -z "$$py" ]; then echo "== python $$v: not installed, skipped"; continue; fi; \
 	  echo "== python $$v ($$py)"; found=$$((found+1)); \
-	  $(MAKE) --no-print-directory test-core PYTHON=$$py; \
+	  $(MAKE) --no-print-directory test-core PYTHON=$$py TARGET_DIR=$(ROOT)/target/matrix; \
 	done; echo "test-matrix: $$found Python versions passed"
 
 bench-core: lib

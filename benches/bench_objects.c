@@ -382,7 +382,7 @@ int main(void) {
            "raw = the C API on one PyThreadState kept for the whole run; \"|\" separates GIL entries\n\n",
            REPS, RUN_SECONDS);
 
-    double t_start = bench_now();
+    double t_start = bench_now(), m0 = bench_machine_cpu(), p0 = bench_process_cpu();
     for (size_t p = 0; p < NPAIRS; p++) {
         const pair *pr = &pairs[p];
         const variant *vs[3] = {&pr->g, &pr->r, pr->r2.fn ? &pr->r2 : NULL};
@@ -414,7 +414,7 @@ int main(void) {
         printf("\n\n");
         fflush(stdout);
     }
-    printf("total bench time %.1f s\n", bench_now() - t_start);
+    bench_report_others(t_start, m0, p0);
 
     if ((st = gilstuff_object_release(h_func, &err)) != GILSTUFF_OK)
         die("gilstuff_object_release", st, err);

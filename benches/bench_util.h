@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "gilstuff.h"
 
@@ -21,6 +22,61 @@ static inline double bench_now(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds used by the whole process so far (all threads). */
+static inline double bench_process_cpu(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* CPU seconds used by every process on the machine so far (all CPUs; /proc/stat, in
+ * clock ticks, so ~10 ms resolution), or -1. With bench_process_cpu it tells how much
+ * CPU other processes took while a benchmark ran: they make multi-thread numbers meaningless. */
+static inline double bench_machine_cpu(void) {
+    unsigned long long v[8] = {0};
+    FILE *f = fopen("/proc/stat", "r");
+    if (!f)
+        return -1;
+    int got = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+                     &v[6], &v[7]);
+    fclose(f);
+    if (got != 8)
+        return -1;
+    /* user nice system idle iowait irq softirq steal: everything but idle and iowait */
+    unsigned long long busy = v[0] + v[1] + v[2] + v[5] + v[6] + v[7];
+    return (double)busy / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* Prints the total bench time since t_start and the CPU time other processes took
+ * meanwhile (machine0/process0: bench_machine_cpu()/bench_process_cpu() at t_start):
+ * other load on the machine distorts the numbers, multi-thread ones most. */
+static inline void bench_report_others(double t_start, double machine0, double process0) {
+    double wall = bench_now() - t_start;
+    double others = (bench_machine_cpu() - machine0) - (bench_process_cpu() - process0);
+    long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+    printf("total bench time %.1f s; other processes used %.1f CPU-s meanwhile (%.0f%% of %ld CPUs)%s\n", wall,
+           others, 100.0 * others / (wall * (double)ncpu), ncpu,
+           others > 0.05 * wall * (double)ncpu ? ": the machine was not idle, numbers are suspect" : "");
+}
+
+/* This thread's scheduler times in seconds from /proc/thread-self/schedstat: time on a
+ * CPU and time runnable but waiting for one (other threads or processes had the CPUs).
+ * Elapsed minus both = time blocked (sleeping on the GIL, a lock, a condition variable).
+ * Returns 0, or -1 when the kernel does not provide it. */
+static inline int bench_thread_sched(double *on_cpu, double *run_wait) {
+    unsigned long long a, b;
+    FILE *f = fopen("/proc/thread-self/schedstat", "r");
+    if (!f)
+        return -1;
+    int got = fscanf(f, "%llu %llu", &a, &b);
+    fclose(f);
+    if (got != 2)
+        return -1;
+    *on_cpu = (double)a * 1e-9;
+    *run_wait = (double)b * 1e-9;
+    return 0;
 }
 
 /* Prints "<prog>: <what> failed: <status>: <message>" and exits with status 1. */
@@ -71,20 +127,28 @@ static inline const char *bench_cpu_model(void) {
  */
 typedef struct bench_job {
     pthread_barrier_t *start;
+    double started; /* set by bench_job_start */
     double elapsed; /* this thread's timed loop, seconds */
 } bench_job;
 
 static inline double bench_job_start(bench_job *j) {
     pthread_barrier_wait(j->start);
-    return bench_now();
+    j->started = bench_now();
+    return j->started;
 }
 
 /*
  * Runs fn(&jobs[i]) on `threads` fresh pthreads (jobs is an array of `threads` structs
  * of `job_size` bytes, each starting with a bench_job). Returns the wall time in seconds
- * from the moment every thread passed bench_job_start to the last join.
+ * from the first thread's bench_job_start to the end of the last thread's timed loop
+ * (started + elapsed), so that a late wake-up of the spawning thread (a loaded machine)
+ * cannot shrink or stretch it.
  */
 static inline double bench_run_threads(int threads, void *(*fn)(void *), void *jobs, size_t job_size) {
+    if (threads < 1 || threads > 4096) {
+        fprintf(stderr, "bench_run_threads: bad thread count %d\n", threads);
+        exit(1);
+    }
     pthread_t *th = calloc((size_t)threads, sizeof *th);
     pthread_barrier_t start;
     if (!th) {
@@ -95,17 +159,23 @@ static inline double bench_run_threads(int threads, void *(*fn)(void *), void *j
     for (int i = 0; i < threads; i++) {
         bench_job *j = (bench_job *)((char *)jobs + (size_t)i * job_size);
         j->start = &start;
-        j->elapsed = 0;
+        j->started = j->elapsed = 0;
         if (pthread_create(&th[i], NULL, fn, j) != 0) {
             perror("pthread_create");
             exit(1);
         }
     }
     pthread_barrier_wait(&start);
-    double t0 = bench_now();
-    for (int i = 0; i < threads; i++)
+    double first = 0, last = 0;
+    for (int i = 0; i < threads; i++) {
         pthread_join(th[i], NULL);
-    double wall = bench_now() - t0;
+        bench_job *j = (bench_job *)((char *)jobs + (size_t)i * job_size);
+        if (i == 0 || j->started < first)
+            first = j->started;
+        if (i == 0 || j->started + j->elapsed > last)
+            last = j->started + j->elapsed;
+    }
+    double wall = last - first;
     pthread_barrier_destroy(&start);
     free(th);
     return wall;

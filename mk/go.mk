@@ -1,7 +1,7 @@
 # The Go binding (bindings/go) and its example (examples/go/counter).
 #   make test-go    go vet + go test -race in bindings/go, then build and run the example
 #   make demo-go    run the seed counter from Go
-#   make bench-go   Go benchmarks: call, parallel call, empty cgo call, raw C floor
+#   make bench-go   Go benchmarks: call, parallel call, empty cgo call, raw C floor, pool call
 # Links the library built by `make lib` through CGO flags (rpath included), so no
 # environment is needed. The header's checksum goes into CGO_CFLAGS because the go
 # command does not track headers outside the module: a new header rebuilds the cgo code.

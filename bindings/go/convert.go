@@ -37,6 +37,7 @@ type encoder struct {
 	vals []C.gs_val
 	data []byte
 	objs []*Object // kept alive until the C call has returned
+	out  *results  // where a pool call's result is written (plain.go)
 }
 
 var encoders = sync.Pool{New: func() any { return &encoder{vals: make([]C.gs_val, 0, 8)} }}

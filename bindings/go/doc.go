@@ -22,6 +22,11 @@
 // any thread, without the GIL). WithGIL batches several operations under one GIL
 // acquisition.
 //
+// Sub-interpreters: NewInterp makes one (with its own GIL on CPython 3.12+), whose
+// methods (Import, Eval, Exec, WithGIL...) work inside it; objects remember their
+// interpreter. A Pool runs module.function(*args) on whichever of its sub-interpreters
+// is idle, with plain Go values as arguments and results.
+//
 // Errors are *Error values carrying an ErrorCode and, for Python exceptions, the
 // exception type and traceback. The codes are errors too:
 // errors.Is(err, gilstuff.ErrFinalized).

@@ -78,12 +78,12 @@ type Error struct {
 
 func (e *Error) Error() string {
 	if e.PythonType != "" {
-		return fmt.Sprintf("gilstuff: %s: %s: %s", e.Code, e.PythonType, e.Message)
+		return fmt.Sprintf("gilstuff: %s: %s: %s", e.Code.String(), e.PythonType, e.Message)
 	}
 	if e.Message == "" {
 		return e.Code.Error()
 	}
-	return fmt.Sprintf("gilstuff: %s: %s", e.Code, e.Message)
+	return fmt.Sprintf("gilstuff: %s: %s", e.Code.String(), e.Message)
 }
 
 // Is reports whether target is e's ErrorCode, or an *Error with the same code.

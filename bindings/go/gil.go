@@ -23,7 +23,10 @@ type gilCall struct {
 // WithGIL returns fn's error as is, or an *Error when the GIL could not be taken. A
 // panic in fn is re-raised after the GIL has been given back. Finalize may not be
 // called inside fn.
-func WithGIL(fn func() error) error {
+func WithGIL(fn func() error) error { return withInterp(0, fn) }
+
+// withInterp runs fn inside interp (0 = main) through gilstuff_with_interp.
+func withInterp(interp C.uintptr_t, fn func() error) error {
 	c := &gilCall{fn: fn}
 	h := cgo.NewHandle(c)
 	defer h.Delete()
@@ -32,7 +35,12 @@ func WithGIL(fn func() error) error {
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	s := enter()
-	r := C.gs_with_gil(C.uintptr_t(h))
+	var r C.gs_res
+	if interp == 0 {
+		r = C.gs_with_gil(C.uintptr_t(h))
+	} else {
+		r = C.gs_with_interp(interp, C.uintptr_t(h))
+	}
 	leave(s)
 	if c.panicked {
 		if r.err != 0 {

@@ -52,6 +52,13 @@ gs_res gs_with_gil(uintptr_t handle) {
   return (gs_res){st, (uintptr_t)err};
 }
 
+gs_res gs_with_interp(uintptr_t interp, uintptr_t handle) {
+  gilstuff_error *err = NULL;
+  gilstuff_status st =
+      gilstuff_with_interp((gilstuff_interp *)interp, gs_trampoline, (void *)handle, &err);
+  return (gs_res){st, (uintptr_t)err};
+}
+
 int gs_in_callback(void) { return gs_cb_depth > 0; }
 
 // Copies a Go string (not NUL-terminated) into a C string: into `stack` when it fits,

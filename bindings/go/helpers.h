@@ -27,6 +27,7 @@ gs_res gs_init(const char *program_name, const char *python_home, const char *sy
                bool isolated, bool install_signal_handlers, uint32_t switch_interval_us);
 gs_res gs_finalize(void);
 gs_res gs_with_gil(uintptr_t handle);
+gs_res gs_with_interp(uintptr_t interp, uintptr_t handle);
 int gs_in_callback(void);
 gs_res gs_run_string(const char *code, size_t len);
 void gs_noop(void);
@@ -67,17 +68,19 @@ enum {
   GS_OP_SETITEM,      // target[vals[0]] = vals[1]
 };
 
-gs_res_obj gs_op(int op, uintptr_t target, const char *name, size_t name_len,
+// interp: where values are built and the call is entered (the target's interpreter,
+// or the one ValueOf works in); 0 = main.
+gs_res_obj gs_op(int op, uintptr_t interp, uintptr_t target, const char *name, size_t name_len,
                  const gs_val *vals, size_t nargs, int has_kwargs, const char *data);
 gs_res_obj gs_call0(uintptr_t callable);
-gs_res gs_invoke0(uintptr_t callable);
+gs_res gs_invoke0(uintptr_t interp, uintptr_t callable);
 gs_res gs_release(uintptr_t obj);
 
-gs_res_obj gs_import(const char *name, size_t len);
+gs_res_obj gs_import(uintptr_t interp, const char *name, size_t len);
 gs_res_obj gs_getattr(uintptr_t obj, const char *name, size_t len);
-gs_res_obj gs_eval(const char *expr, size_t len, uintptr_t globals);
-gs_res gs_exec(const char *code, size_t len, uintptr_t globals);
-gs_res_obj gs_main_dict(void);
+gs_res_obj gs_eval(uintptr_t interp, const char *expr, size_t len, uintptr_t globals);
+gs_res gs_exec(uintptr_t interp, const char *code, size_t len, uintptr_t globals);
+gs_res_obj gs_main_dict(uintptr_t interp);
 gs_res_obj gs_clone(uintptr_t obj);
 
 gs_res_int gs_to_int(uintptr_t obj);
@@ -89,5 +92,46 @@ gs_res_uint gs_len(uintptr_t obj);
 // which: 0 str, 1 bytes, 2 repr, 3 type name. Free data with gs_buffer_free.
 gs_res_buf gs_to_buffer(uintptr_t obj, int which);
 void gs_buffer_free(uint8_t *data, size_t len);
+
+// ---- sub-interpreters (interp.c) ----
+
+// gilstuff_interp_config_init, then the given fields.
+void gs_fill_interp_config(gilstuff_interp_config *cfg, bool own_gil, bool isolated_modules,
+                           bool allow_threads, bool allow_daemon_threads,
+                           bool check_multi_interp_extensions);
+
+// The interpreter returned in gs_res_obj.obj (a token, never dereferenced).
+gs_res_obj gs_interp_new(bool own_gil, bool isolated_modules, bool allow_threads,
+                         bool allow_daemon_threads, bool check_multi_interp_extensions);
+gs_res gs_interp_free(uintptr_t interp);
+int64_t gs_interp_id(uintptr_t interp);
+
+// ---- pool (pool.c) ----
+
+gs_res_obj gs_pool_new(size_t n, int has_cfg, bool own_gil, bool isolated_modules,
+                       bool allow_threads, bool allow_daemon_threads,
+                       bool check_multi_interp_extensions);
+gs_res gs_pool_free(uintptr_t pool);
+gs_res_obj gs_pool_interp(uintptr_t pool, size_t index);
+
+// The result of gs_pool_call, flattened like the arguments (GS_NONE, GS_BOOL, GS_INT,
+// GS_FLOAT, GS_STR, GS_BYTES, GS_LIST; vals[0] is the result). It is written into the
+// caller's buffers when it fits (vals == the caller's, data likewise); otherwise into
+// malloc'd ones that the caller frees with gs_pool_result_free.
+typedef struct {
+  gilstuff_status status;
+  uintptr_t err;
+  gs_val *vals;
+  size_t nvals;
+  char *data;
+  size_t ndata;
+} gs_res_pool;
+
+gs_res_pool gs_pool_call(uintptr_t pool, const char *module, size_t module_len,
+                         const char *function, size_t function_len,
+                         const gs_val *args, size_t nargs, const char *data,
+                         gs_val *out_vals, size_t out_vals_cap,
+                         char *out_data, size_t out_data_cap);
+void gs_pool_result_free(gs_val *vals, gs_val *out_vals, char *data, char *out_data);
 
 #endif

@@ -19,7 +19,10 @@ type Object struct {
 	// h is the gilstuff_object token. It is a small integer (slot index and
 	// generation), not an address, so it is kept as a uintptr: in a pointer-typed Go
 	// variable it would make the garbage collector fault.
-	h      uintptr
+	h uintptr
+	// interp is the token of the interpreter the object lives in (0 = main): objects
+	// made from it (attributes, call results, converted arguments) are made there.
+	interp uintptr
 	closed atomic.Bool
 }
 
@@ -27,8 +30,8 @@ type Object struct {
 // finalizer rather than runtime.AddCleanup: set and cleared it costs about 85 ns
 // against 150 ns for AddCleanup + Stop (Go 1.26, see README.md), and an Object holds
 // no pointers, so the finalizer's drawbacks (cycles, resurrection) do not arise.
-func newObject(h C.uintptr_t) *Object {
-	o := &Object{h: uintptr(h)}
+func newObject(h, interp C.uintptr_t) *Object {
+	o := &Object{h: uintptr(h), interp: uintptr(interp)}
 	runtime.SetFinalizer(o, finalizeObject)
 	return o
 }
@@ -41,12 +44,13 @@ func finalizeObject(o *Object) {
 	}
 }
 
-// objectResult turns a C result holding a new handle into an *Object.
-func objectResult(r C.gs_res_obj) (*Object, error) {
+// objectResult turns a C result holding a new handle of interpreter interp into an
+// *Object.
+func objectResult(r C.gs_res_obj, interp C.uintptr_t) (*Object, error) {
 	if err := takeError(r.status, r.err); err != nil {
 		return nil, err
 	}
-	return newObject(r.obj), nil
+	return newObject(r.obj, interp), nil
 }
 
 // handle returns the token to pass to C. Callers keep o alive (runtime.KeepAlive)
@@ -83,19 +87,22 @@ func (o *Object) Clone() (*Object, error) {
 	}
 	r := C.gs_clone(h)
 	runtime.KeepAlive(o)
-	return objectResult(r)
+	return objectResult(r, C.uintptr_t(o.interp))
 }
 
 // Import imports the module name (e.g. "os.path") in the main interpreter.
-func Import(name string) (*Object, error) {
+func Import(name string) (*Object, error) { return importIn(0, name) }
+
+func importIn(interp C.uintptr_t, name string) (*Object, error) {
 	p, n, err := cString(name)
 	if err != nil {
 		return nil, err
 	}
 	s := enter()
-	r := C.gs_import(p, n)
+	r := C.gs_import(interp, p, n)
 	leave(s)
-	return objectResult(r)
+	runtime.KeepAlive(name)
+	return objectResult(r, interp)
 }
 
 // Attr returns getattr(o, name).
@@ -112,7 +119,8 @@ func (o *Object) Attr(name string) (*Object, error) {
 	r := C.gs_getattr(h, p, n)
 	leave(s)
 	runtime.KeepAlive(o)
-	return objectResult(r)
+	runtime.KeepAlive(name)
+	return objectResult(r, C.uintptr_t(o.interp))
 }
 
 // SetAttr does setattr(o, name, value), converting value as ValueOf does.
@@ -133,7 +141,7 @@ func (o *Object) Call(args ...any) (*Object, error) {
 		r := C.gs_call0(h)
 		leave(s)
 		runtime.KeepAlive(o)
-		return objectResult(r)
+		return objectResult(r, C.uintptr_t(o.interp))
 	}
 	args, kw := splitKW(args)
 	return o.op(C.GS_OP_CALL, "", false, args, kw)
@@ -148,7 +156,7 @@ func (o *Object) Invoke(args ...any) error {
 			return err
 		}
 		s := enter()
-		r := C.gs_invoke0(h)
+		r := C.gs_invoke0(C.uintptr_t(o.interp), h)
 		leave(s)
 		runtime.KeepAlive(o)
 		return takeError(r.status, r.err)
@@ -179,11 +187,14 @@ func (o *Object) SetItem(key, value any) error {
 // unsigned integers → int, float32/float64 → float, string → str (must be valid
 // UTF-8), []byte → bytes, *Object → the same object, Tuple → tuple, other slices and
 // arrays → list, maps → dict; nested to any depth of these.
-func ValueOf(v any) (*Object, error) {
-	return (*Object)(nil).op(C.GS_OP_VALUE, "", false, []any{v}, nil)
+func ValueOf(v any) (*Object, error) { return valueIn(0, v) }
+
+func valueIn(interp C.uintptr_t, v any) (*Object, error) {
+	return (&Object{interp: uintptr(interp)}).op(C.GS_OP_VALUE, "", false, []any{v}, nil)
 }
 
-// op converts args (and kw) and applies a gs_op operation to o in one cgo call.
+// op converts args (and kw) and applies a gs_op operation to o in one cgo call. For
+// GS_OP_VALUE, o only names the interpreter.
 func (o *Object) op(op C.int, name string, hasName bool, args []any, kw KW) (*Object, error) {
 	var h C.uintptr_t
 	if op != C.GS_OP_VALUE {
@@ -210,7 +221,8 @@ func (o *Object) op(op C.int, name string, hasName bool, args []any, kw KW) (*Ob
 		hasKW = 1
 	}
 	s := enter()
-	r := C.gs_op(op, h, np, nn, e.valsPtr(), C.size_t(len(args)), hasKW, e.dataPtr())
+	interp := C.uintptr_t(o.interp)
+	r := C.gs_op(op, interp, h, np, nn, e.valsPtr(), C.size_t(len(args)), hasKW, e.dataPtr())
 	leave(s)
 	runtime.KeepAlive(o)
 	runtime.KeepAlive(name)
@@ -218,5 +230,5 @@ func (o *Object) op(op C.int, name string, hasName bool, args []any, kw KW) (*Ob
 	if op == C.GS_OP_SETATTR || op == C.GS_OP_SETITEM || op == C.GS_OP_INVOKE {
 		return nil, takeError(r.status, r.err)
 	}
-	return objectResult(r)
+	return objectResult(r, interp)
 }

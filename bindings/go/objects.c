@@ -6,6 +6,7 @@
 #include "helpers.h"
 
 #define H(x) ((gilstuff_object *)(x))
+#define I(x) ((gilstuff_interp *)(x))
 #define STACK_ITEMS 16
 #define NAME_CAP 256
 
@@ -14,15 +15,15 @@
 // One built value: its handle, and whether it is a temporary to release.
 typedef struct { gilstuff_object *h; int owned; } built;
 
-static gilstuff_status build(const gs_val *v, size_t i, const char *data, built *out,
-                             gilstuff_error **err);
+static gilstuff_status build(gilstuff_interp *in, const gs_val *v, size_t i, const char *data,
+                             built *out, gilstuff_error **err);
 
 static void drop(built *items, size_t n) {
   for (size_t i = 0; i < n; i++)
     if (items[i].owned) gilstuff_object_release(items[i].h, NULL);
 }
 
-static gilstuff_status build_seq(const gs_val *v, const gs_val *x, const char *data,
+static gilstuff_status build_seq(gilstuff_interp *in, const gs_val *v, const gs_val *x, const char *data,
                                  gilstuff_object **out, gilstuff_error **err) {
   size_t n = (size_t)x->b;
   built stack[STACK_ITEMS];
@@ -36,12 +37,12 @@ static gilstuff_status build_seq(const gs_val *v, const gs_val *x, const char *d
     goto out;
   }
   for (; done < n; done++) {
-    st = build(v, (size_t)x->a + done, data, &items[done], err);
+    st = build(in, v, (size_t)x->a + done, data, &items[done], err);
     if (st != GILSTUFF_OK) goto out;
     hs[done] = items[done].h;
   }
-  st = x->kind == GS_TUPLE ? gilstuff_tuple(NULL, hs, n, out, err)
-                           : gilstuff_list(NULL, hs, n, out, err);
+  st = x->kind == GS_TUPLE ? gilstuff_tuple(in, hs, n, out, err)
+                           : gilstuff_list(in, hs, n, out, err);
 out:
   if (items != NULL) drop(items, done);
   if (items != stack) free(items);
@@ -49,15 +50,15 @@ out:
   return st;
 }
 
-static gilstuff_status build_dict(const gs_val *v, const gs_val *x, const char *data,
+static gilstuff_status build_dict(gilstuff_interp *in, const gs_val *v, const gs_val *x, const char *data,
                                   gilstuff_object **out, gilstuff_error **err) {
   gilstuff_object *d = NULL;
-  gilstuff_status st = gilstuff_dict(NULL, &d, err);
+  gilstuff_status st = gilstuff_dict(in, &d, err);
   for (size_t p = 0; st == GILSTUFF_OK && p < (size_t)x->b; p++) {
     built k = {0}, val = {0};
-    st = build(v, (size_t)x->a + 2 * p, data, &k, err);
+    st = build(in, v, (size_t)x->a + 2 * p, data, &k, err);
     if (st == GILSTUFF_OK) {
-      st = build(v, (size_t)x->a + 2 * p + 1, data, &val, err);
+      st = build(in, v, (size_t)x->a + 2 * p + 1, data, &val, err);
       if (st == GILSTUFF_OK) {
         st = gilstuff_setitem(d, k.h, val.h, err);
         drop(&val, 1);
@@ -73,31 +74,31 @@ static gilstuff_status build_dict(const gs_val *v, const gs_val *x, const char *
   return st;
 }
 
-static gilstuff_status build(const gs_val *v, size_t i, const char *data, built *out,
-                             gilstuff_error **err) {
+static gilstuff_status build(gilstuff_interp *in, const gs_val *v, size_t i, const char *data,
+                             built *out, gilstuff_error **err) {
   const gs_val *x = &v[i];
   out->owned = 1;
   switch (x->kind) {
-  case GS_NONE: return gilstuff_none(NULL, &out->h, err);
-  case GS_BOOL: return gilstuff_bool(NULL, x->a != 0, &out->h, err);
-  case GS_INT: return gilstuff_int(NULL, (int64_t)x->a, &out->h, err);
-  case GS_UINT: return gilstuff_uint(NULL, x->a, &out->h, err);
+  case GS_NONE: return gilstuff_none(in, &out->h, err);
+  case GS_BOOL: return gilstuff_bool(in, x->a != 0, &out->h, err);
+  case GS_INT: return gilstuff_int(in, (int64_t)x->a, &out->h, err);
+  case GS_UINT: return gilstuff_uint(in, x->a, &out->h, err);
   case GS_FLOAT: {
     double f;
     memcpy(&f, &x->a, sizeof f);
-    return gilstuff_float(NULL, f, &out->h, err);
+    return gilstuff_float(in, f, &out->h, err);
   }
-  case GS_STR: return gilstuff_str(NULL, x->b ? data + x->a : NULL, (size_t)x->b, &out->h, err);
+  case GS_STR: return gilstuff_str(in, x->b ? data + x->a : NULL, (size_t)x->b, &out->h, err);
   case GS_BYTES:
-    return gilstuff_bytes(NULL, x->b ? (const uint8_t *)data + x->a : NULL, (size_t)x->b,
+    return gilstuff_bytes(in, x->b ? (const uint8_t *)data + x->a : NULL, (size_t)x->b,
                           &out->h, err);
   case GS_OBJ:
     out->h = H(x->a);
     out->owned = 0;
     return GILSTUFF_OK;
   case GS_TUPLE:
-  case GS_LIST: return build_seq(v, x, data, &out->h, err);
-  case GS_DICT: return build_dict(v, x, data, &out->h, err);
+  case GS_LIST: return build_seq(in, v, x, data, &out->h, err);
+  case GS_DICT: return build_dict(in, v, x, data, &out->h, err);
   }
   return GILSTUFF_ERR_INVALID_ARGUMENT;
 }
@@ -106,6 +107,7 @@ static gilstuff_status build(const gs_val *v, size_t i, const char *data, built 
 
 typedef struct {
   int op;
+  gilstuff_interp *interp;
   gilstuff_object *target;
   const char *name;  // NUL-terminated
   const gs_val *vals;
@@ -158,7 +160,7 @@ static gilstuff_status op_cb(void *userdata) {
   }
   c->status = GILSTUFF_OK;
   for (; done < total; done++) {
-    c->status = build(c->vals, done, c->data, &items[done], &c->err);
+    c->status = build(c->interp, c->vals, done, c->data, &items[done], &c->err);
     if (c->status != GILSTUFF_OK) goto out;
     hs[done] = items[done].h;
   }
@@ -171,10 +173,10 @@ out:
   return GILSTUFF_OK;
 }
 
-gs_res_obj gs_op(int op, uintptr_t target, const char *name, size_t name_len,
+gs_res_obj gs_op(int op, uintptr_t interp, uintptr_t target, const char *name, size_t name_len,
                  const gs_val *vals, size_t nargs, int has_kwargs, const char *data) {
   char nstack[NAME_CAP];
-  op_ctx c = {op, H(target), NULL, vals, nargs, has_kwargs, data, NULL, NULL, GILSTUFF_OK};
+  op_ctx c = {op, I(interp), H(target), NULL, vals, nargs, has_kwargs, data, NULL, NULL, GILSTUFF_OK};
   if (name != NULL) {
     c.name = gs_cstr(name, name_len, nstack, sizeof nstack);
     if (c.name == NULL) return (gs_res_obj){GILSTUFF_ERR_INVALID_ARGUMENT, 0, 0};
@@ -195,7 +197,7 @@ gs_res_obj gs_op(int op, uintptr_t target, const char *name, size_t name_len,
     }
   } else {
     gilstuff_error *werr = NULL;
-    gilstuff_status st = gilstuff_with_gil(op_cb, &c, &werr);
+    gilstuff_status st = gilstuff_with_interp(c.interp, op_cb, &c, &werr);
     if (st != GILSTUFF_OK) {
       // The callback did not run (not initialised, finalizing...): report why.
       gilstuff_error_free(c.err);
@@ -225,10 +227,12 @@ static gilstuff_status invoke0_cb(void *userdata) {
   return GILSTUFF_OK;
 }
 
-gs_res gs_invoke0(uintptr_t callable) {
-  op_ctx c = {GS_OP_INVOKE, H(callable), NULL, NULL, 0, 0, NULL, NULL, NULL, GILSTUFF_OK};
+gs_res gs_invoke0(uintptr_t interp, uintptr_t callable) {
+  op_ctx c = {GS_OP_INVOKE, I(interp), H(callable), NULL, NULL, 0, 0, NULL, NULL, NULL, GILSTUFF_OK};
   gilstuff_error *werr = NULL;
-  gilstuff_status st = gilstuff_with_gil(invoke0_cb, &c, &werr);
+  // The main interpreter through gilstuff_with_gil, the hot path.
+  gilstuff_status st = interp == 0 ? gilstuff_with_gil(invoke0_cb, &c, &werr)
+                                   : gilstuff_with_interp(c.interp, invoke0_cb, &c, &werr);
   if (st != GILSTUFF_OK) {
     gilstuff_error_free(c.err);
     return (gs_res){st, (uintptr_t)werr};
@@ -242,13 +246,13 @@ gs_res gs_release(uintptr_t obj) {
   return (gs_res){st, (uintptr_t)err};
 }
 
-gs_res_obj gs_import(const char *name, size_t len) {
+gs_res_obj gs_import(uintptr_t interp, const char *name, size_t len) {
   char stack[NAME_CAP];
   char *n = gs_cstr(name, len, stack, sizeof stack);
   if (n == NULL) return (gs_res_obj){GILSTUFF_ERR_INVALID_ARGUMENT, 0, 0};
   gilstuff_object *r = NULL;
   gilstuff_error *err = NULL;
-  gilstuff_status st = gilstuff_import(NULL, n, &r, &err);
+  gilstuff_status st = gilstuff_import(I(interp), n, &r, &err);
   gs_cstr_free(n, stack);
   return (gs_res_obj){st, (uintptr_t)err, (uintptr_t)r};
 }
@@ -264,31 +268,31 @@ gs_res_obj gs_getattr(uintptr_t obj, const char *name, size_t len) {
   return (gs_res_obj){st, (uintptr_t)err, (uintptr_t)r};
 }
 
-gs_res_obj gs_eval(const char *expr, size_t len, uintptr_t globals) {
+gs_res_obj gs_eval(uintptr_t interp, const char *expr, size_t len, uintptr_t globals) {
   char stack[512];
   char *e = gs_cstr(expr, len, stack, sizeof stack);
   if (e == NULL) return (gs_res_obj){GILSTUFF_ERR_INVALID_ARGUMENT, 0, 0};
   gilstuff_object *r = NULL;
   gilstuff_error *err = NULL;
-  gilstuff_status st = gilstuff_eval(NULL, e, H(globals), &r, &err);
+  gilstuff_status st = gilstuff_eval(I(interp), e, H(globals), &r, &err);
   gs_cstr_free(e, stack);
   return (gs_res_obj){st, (uintptr_t)err, (uintptr_t)r};
 }
 
-gs_res gs_exec(const char *code, size_t len, uintptr_t globals) {
+gs_res gs_exec(uintptr_t interp, const char *code, size_t len, uintptr_t globals) {
   char stack[512];
   char *c = gs_cstr(code, len, stack, sizeof stack);
   if (c == NULL) return (gs_res){GILSTUFF_ERR_INVALID_ARGUMENT, 0};
   gilstuff_error *err = NULL;
-  gilstuff_status st = gilstuff_exec(NULL, c, H(globals), &err);
+  gilstuff_status st = gilstuff_exec(I(interp), c, H(globals), &err);
   gs_cstr_free(c, stack);
   return (gs_res){st, (uintptr_t)err};
 }
 
-gs_res_obj gs_main_dict(void) {
+gs_res_obj gs_main_dict(uintptr_t interp) {
   gilstuff_object *r = NULL;
   gilstuff_error *err = NULL;
-  gilstuff_status st = gilstuff_main_dict(NULL, &r, &err);
+  gilstuff_status st = gilstuff_main_dict(I(interp), &r, &err);
   return (gs_res_obj){st, (uintptr_t)err, (uintptr_t)r};
 }
 

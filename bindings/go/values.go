@@ -126,10 +126,10 @@ func (o *Object) buffer(which C.int) ([]byte, error) {
 
 // Eval evaluates the Python expression expr in the main interpreter, with the
 // namespace of __main__ as globals.
-func Eval(expr string) (*Object, error) { return eval(expr, 0) }
+func Eval(expr string) (*Object, error) { return eval(0, expr, 0) }
 
 // Exec executes Python statements in the namespace of __main__.
-func Exec(code string) error { return exec(code, 0) }
+func Exec(code string) error { return exec(0, code, 0) }
 
 // Eval evaluates expr with o, a dict, as globals and locals.
 func (o *Object) Eval(expr string) (*Object, error) {
@@ -138,7 +138,7 @@ func (o *Object) Eval(expr string) (*Object, error) {
 		return nil, err
 	}
 	defer runtime.KeepAlive(o)
-	return eval(expr, h)
+	return eval(C.uintptr_t(o.interp), expr, h)
 }
 
 // Exec executes code with o, a dict, as globals and locals.
@@ -148,36 +148,40 @@ func (o *Object) Exec(code string) error {
 		return err
 	}
 	defer runtime.KeepAlive(o)
-	return exec(code, h)
+	return exec(C.uintptr_t(o.interp), code, h)
 }
 
 // MainDict returns the namespace dict of __main__.
-func MainDict() (*Object, error) {
+func MainDict() (*Object, error) { return mainDictIn(0) }
+
+func mainDictIn(interp C.uintptr_t) (*Object, error) {
 	s := enter()
-	r := C.gs_main_dict()
+	r := C.gs_main_dict(interp)
 	leave(s)
-	return objectResult(r)
+	return objectResult(r, interp)
 }
 
-func eval(expr string, globals C.uintptr_t) (*Object, error) {
+// eval and exec work in interp (0 = main), with globals (a dict handle of that
+// interpreter) or __main__'s namespace when globals is 0.
+func eval(interp C.uintptr_t, expr string, globals C.uintptr_t) (*Object, error) {
 	p, n, err := cString(expr)
 	if err != nil {
 		return nil, err
 	}
 	s := enter()
-	r := C.gs_eval(p, n, globals)
+	r := C.gs_eval(interp, p, n, globals)
 	leave(s)
 	runtime.KeepAlive(expr)
-	return objectResult(r)
+	return objectResult(r, interp)
 }
 
-func exec(code string, globals C.uintptr_t) error {
+func exec(interp C.uintptr_t, code string, globals C.uintptr_t) error {
 	p, n, err := cString(code)
 	if err != nil {
 		return err
 	}
 	s := enter()
-	r := C.gs_exec(p, n, globals)
+	r := C.gs_exec(interp, p, n, globals)
 	leave(s)
 	runtime.KeepAlive(code)
 	return takeError(r.status, r.err)

@@ -8,6 +8,7 @@ use super::{boundary, check_out, gilstuff_error, no_panic, put};
 use crate::runtime::error::{Error, Result};
 use crate::runtime::gil;
 use crate::runtime::interp::{self, Gen, InterpOptions};
+use crate::runtime::lifecycle;
 use crate::runtime::status::*;
 
 /// A Python interpreter: the main one or a sub-interpreter. An opaque token, never
@@ -23,8 +24,12 @@ pub(crate) fn id(interp: *mut gilstuff_interp) -> Result<Gen> {
         0 | 1 => Ok(0),
         token => {
             let gen = token as Gen - 1;
-            interp::lookup(gen)?;
-            Ok(gen)
+            match interp::lookup(gen) {
+                Ok(_) => Ok(gen),
+                // Finalize ended it: report that, as for every call after finalize.
+                Err(_) if !lifecycle::is_initialized() => Err(lifecycle::refusal(lifecycle::state())),
+                Err(e) => Err(e),
+            }
         }
     }
 }

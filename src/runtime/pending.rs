@@ -18,7 +18,14 @@ struct Queued {
     epoch: u64,
 }
 
-static QUEUE: Mutex<Vec<Queued>> = Mutex::new(Vec::new());
+struct Queue {
+    items: Vec<Queued>,
+    /// An empty buffer with capacity, swapped in when a batch is taken, so that the
+    /// steady state of push → apply → push allocates nothing.
+    spare: Vec<Queued>,
+}
+
+static QUEUE: Mutex<Queue> = Mutex::new(Queue { items: Vec::new(), spare: Vec::new() });
 /// Length of `QUEUE`, read without the lock on every entry.
 static LEN: AtomicUsize = AtomicUsize::new(0);
 
@@ -29,8 +36,8 @@ pub(crate) fn push(object: *mut ffi::PyObject, interp: u64, epoch: u64) {
         return;
     }
     let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.push(Queued { object: object as usize, interp, epoch });
-    LEN.store(q.len(), Ordering::Release);
+    q.items.push(Queued { object: object as usize, interp, epoch });
+    LEN.store(q.items.len(), Ordering::Release);
 }
 
 /// Applies the queued decrefs of interpreter `interp` in the current epoch. Cheap when
@@ -47,30 +54,40 @@ pub(crate) fn apply(interp: u64) {
 #[cold]
 fn apply_slow(interp: u64) {
     let epoch = lifecycle::epoch();
-    let mine = {
-        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        // Entries of gone epochs are dropped here too: their objects died with Python.
-        let mine = if q.iter().all(|item| item.interp == interp) {
-            std::mem::take(&mut *q) // the common case: one interpreter, no copying
+    let mut mine = {
+        let mut guard = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        let q = &mut *guard;
+        if !q.items.iter().any(|item| item.interp == interp) {
+            return; // only other interpreters' decrefs are queued
+        }
+        let mine = if q.items.iter().all(|item| item.interp == interp) {
+            // The common case: one interpreter. Take the batch, leave the spare buffer.
+            std::mem::replace(&mut q.items, std::mem::take(&mut q.spare))
         } else {
-            q.retain(|item| item.epoch == epoch);
-            let (mine, others): (Vec<_>, Vec<_>) = q.drain(..).partition(|item| item.interp == interp);
-            *q = others;
+            // Entries of gone epochs are dropped here too: their objects died with Python.
+            q.items.retain(|item| item.epoch == epoch);
+            let (mine, others): (Vec<_>, Vec<_>) = q.items.drain(..).partition(|item| item.interp == interp);
+            q.items = others;
             mine
         };
-        LEN.store(q.len(), Ordering::Release);
+        LEN.store(q.items.len(), Ordering::Release);
         mine
     };
-    for item in mine.into_iter().filter(|item| item.epoch == epoch) {
+    for item in mine.drain(..).filter(|item| item.epoch == epoch) {
         // SAFETY: the GIL of `interp` is held (caller) and the reference is owned and of
         // this epoch's `interp`, so the object is alive until this decref.
         unsafe { ffi::Py_DECREF(item.object as *mut ffi::PyObject) };
+    }
+    // Hand the emptied buffer back for the next batch.
+    let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+    if q.spare.capacity() < mine.capacity() {
+        q.spare = mine;
     }
 }
 
 /// Drops the queued decrefs of an interpreter that has ended: its objects are gone.
 pub(crate) fn forget_interp(interp: u64) {
     let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.retain(|item| item.interp != interp);
-    LEN.store(q.len(), Ordering::Release);
+    q.items.retain(|item| item.interp != interp);
+    LEN.store(q.items.len(), Ordering::Release);
 }

@@ -41,8 +41,11 @@ pub struct Pool {
     closing: AtomicBool,
     /// Calls in flight.
     calls: AtomicUsize,
-    /// Woken when a member becomes idle.
+    /// Woken when a member becomes idle, if a caller waits for one.
     wake: (Mutex<()>, Condvar),
+    /// Callers waiting in `take` (so that a finished call wakes someone only if needed:
+    /// notifying costs a system call).
+    waiting: AtomicUsize,
     /// Round-robin start for picking a member.
     next: AtomicUsize,
 }
@@ -75,6 +78,7 @@ pub fn create(n: usize, opts: InterpOptions) -> Result<usize> {
         closing: AtomicBool::new(false),
         calls: AtomicUsize::new(0),
         wake: (Mutex::new(()), Condvar::new()),
+        waiting: AtomicUsize::new(0),
         next: AtomicUsize::new(0),
     };
     POOLS.insert(pool).map(|(id, _)| id).map_err(|_| Error::new(GILSTUFF_ERR_INVALID_ARGUMENT, "too many pools created"))
@@ -113,10 +117,12 @@ impl Pool {
             // SAFETY: this thread took `member` and holds its interpreter's GIL.
             unsafe { member.call(module, function, args) }
         })();
-        member.idle.store(true, Ordering::Release);
-        let (lock, cv) = &self.wake;
-        drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
-        cv.notify_one();
+        member.idle.store(true, Ordering::SeqCst);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
+            let (lock, cv) = &self.wake;
+            drop(lock.lock().unwrap_or_else(|e| e.into_inner()));
+            cv.notify_one();
+        }
         result
     }
 
@@ -133,10 +139,13 @@ impl Pool {
             }
             let (lock, cv) = &self.wake;
             let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
-            if self.members.iter().all(|m| !m.idle.load(Ordering::Acquire)) {
-                // Timed: a release that happened between the scan and this wait is seen next round.
-                let _ = cv.wait_timeout(guard, Duration::from_millis(1));
+            self.waiting.fetch_add(1, Ordering::SeqCst);
+            // Checked after announcing the wait: a member freed before this sees it here,
+            // one freed after sees `waiting` and notifies under the lock.
+            if self.members.iter().all(|m| !m.idle.load(Ordering::SeqCst)) {
+                let _ = cv.wait_timeout(guard, Duration::from_millis(5));
             }
+            self.waiting.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }

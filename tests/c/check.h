@@ -14,6 +14,7 @@
  *   CHECK_STATUS(expected, call, err) CHECK_FAILS, then err is freed and reset to NULL
  *   CHECK_STR_CONTAINS(hay, needle)  hay is non-NULL and contains needle
  *   check_hang_guard(seconds)        SIGALRM after `seconds` ends the test as a hang
+ *   check_repo_root()                the repository root, from /proc/self/exe
  */
 #ifndef GILSTUFF_TESTS_CHECK_H
 #define GILSTUFF_TESTS_CHECK_H
@@ -161,6 +162,30 @@ static inline long check_rss_kb(void) {
     }
     fclose(f);
     return kb;
+}
+
+/* The repository root, derived from this program's location: `make test-c` builds the
+ * tests as <root>/build/pyX.Y/tests/<program>. Static storage; exits if it cannot be
+ * found (checked by looking for tests/python/gilstuff_testmod.py under it). */
+static inline const char *check_repo_root(void) {
+    static char root[4096];
+    if (root[0])
+        return root;
+    ssize_t n = readlink("/proc/self/exe", root, sizeof root - 1);
+    if (n <= 0)
+        check_fail(__FILE__, __LINE__, NULL, "readlink(/proc/self/exe) failed");
+    root[n] = '\0';
+    for (int up = 0; up < 4; up++) {
+        char *slash = strrchr(root, '/');
+        if (!slash || slash == root)
+            check_fail(__FILE__, __LINE__, NULL, "cannot derive the repository root");
+        *slash = '\0';
+    }
+    char probe[4200];
+    snprintf(probe, sizeof probe, "%s/tests/python/gilstuff_testmod.py", root);
+    if (access(probe, R_OK) != 0)
+        check_fail(__FILE__, __LINE__, NULL, "%s not found: is the test under build/pyX.Y/tests?", probe);
+    return root;
 }
 
 #endif /* GILSTUFF_TESTS_CHECK_H */

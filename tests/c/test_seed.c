@@ -4,6 +4,8 @@
  * stdout and stderr separately, and check the printed total is N*1000, the exit status is
  * 0, and stderr holds none of "Exception ignored", "KeyError", "AssertionError".
  * Run for N = 8 (the demo) and, for more contention, N = 32 and N = 1.
+ * Then the same in `--handles` mode (issue 3, behaviour 1: object handles only, no CPython
+ * API), N = 8 and N = 32, also checking the result line says mode=handles.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,7 +30,7 @@ static char *slurp(FILE *f) {
     return buf;
 }
 
-static void run_counter(const char *exe, int n) {
+static void run_counter(const char *exe, int n, int handles) {
     FILE *out = tmpfile(), *errf = tmpfile();
     CHECK(out && errf);
     char arg[16];
@@ -39,7 +41,10 @@ static void run_counter(const char *exe, int n) {
     if (pid == 0) {
         dup2(fileno(out), 1);
         dup2(fileno(errf), 2);
-        execl(exe, exe, arg, (char *)NULL);
+        if (handles)
+            execl(exe, exe, arg, "--handles", (char *)NULL);
+        else
+            execl(exe, exe, arg, (char *)NULL);
         fprintf(stderr, "exec %s: %s\n", exe, strerror(errno));
         _exit(127);
     }
@@ -64,6 +69,10 @@ static void run_counter(const char *exe, int n) {
     CHECKF(strstr(se, "Exception ignored") == NULL, "stderr has 'Exception ignored'");
     CHECKF(strstr(se, "KeyError") == NULL, "stderr has 'KeyError'");
     CHECKF(strstr(se, "AssertionError") == NULL, "stderr has 'AssertionError'");
+    const char *mode = handles ? "mode=handles" : "mode=with_gil";
+    CHECKF(strstr(line, mode) != NULL, "result line does not say %s", mode);
+    if (handles)
+        CHECKF(se[0] == '\0', "stderr is not empty in --handles mode");
     free(so);
     free(se);
 }
@@ -76,9 +85,11 @@ int main(void) {
     snprintf(exe, sizeof exe, "%s/threaded_counter", dir);
     CHECKF(access(exe, X_OK) == 0, "%s is not an executable", exe);
     /* The child inherits the sanitizer options but is not instrumented: harmless. */
-    run_counter(exe, 8);
-    run_counter(exe, 32);
-    run_counter(exe, 1);
+    run_counter(exe, 8, 0);
+    run_counter(exe, 32, 0);
+    run_counter(exe, 1, 0);
+    run_counter(exe, 8, 1);
+    run_counter(exe, 32, 1);
     printf("ok test_seed\n");
     return 0;
 }

@@ -193,3 +193,14 @@ pub fn python_at_least_3_12() -> bool {
 pub fn free_interp(i: Interp) {
     ok(|e| gilstuff_interp_free(i, e));
 }
+
+/// Whether the process's SIGINT disposition is still the default (no handler installed).
+/// Checked from C, not from Python: importing Python's `signal` module installs its own
+/// SIGINT handler whatever the config says (CPython behaviour).
+pub fn sigint_is_default() -> bool {
+    unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        assert_eq!(libc::sigaction(libc::SIGINT, std::ptr::null(), &mut old), 0);
+        old.sa_sigaction == libc::SIG_DFL
+    }
+}
