@@ -4,13 +4,13 @@ use std::ffi::c_char;
 use std::ptr;
 
 use super::no_panic;
-use crate::runtime::error::Error;
+use crate::runtime::error::ErrorData;
 use crate::runtime::status::{self, gilstuff_status, GILSTUFF_ERR_INVALID_ARGUMENT};
 
 /// An error: a status code, a message and, for Python exceptions, the exception's type
 /// name and formatted traceback. Created by gilstuff when a call fails, owned by the
 /// caller, freed with `gilstuff_error_free`. Immutable: it may be read from any thread.
-pub struct gilstuff_error(pub(crate) Error);
+pub struct gilstuff_error(pub(crate) ErrorData);
 
 /// The name of a status code, e.g. `"GILSTUFF_ERR_PYTHON"`; `"GILSTUFF_UNKNOWN_STATUS"`
 /// for a value that is not a status code. The string is static: never free it.

@@ -37,7 +37,7 @@ pub(crate) fn boundary(err: *mut *mut gilstuff_error, f: impl FnOnce() -> Result
     let code = e.code;
     if !err.is_null() {
         // SAFETY: the caller passes NULL or a valid `gilstuff_error *` slot (header contract).
-        unsafe { *err = Box::into_raw(Box::new(gilstuff_error(e))) };
+        unsafe { *err = Box::into_raw(Box::new(gilstuff_error(e.into_data()))) };
     }
     code
 }

@@ -9,13 +9,32 @@ use pyo3_ffi as ffi;
 
 use super::status::*;
 
-/// The heap object behind `gilstuff_error *`.
+/// An error: one pointer wide, so that `Result<T>` stays small on the hot paths (a wide
+/// error made every `Result` a memory copy). Its fields are read through `Deref`.
 #[derive(Debug, Clone)]
-pub struct Error {
+pub struct Error(Box<ErrorData>);
+
+/// What an error holds; also the heap object behind `gilstuff_error *`.
+#[derive(Debug, Clone)]
+pub struct ErrorData {
     pub code: gilstuff_status,
     pub message: CString,
     pub python_type: Option<CString>,
     pub traceback: Option<CString>,
+}
+
+impl std::ops::Deref for Error {
+    type Target = ErrorData;
+    fn deref(&self) -> &ErrorData {
+        &self.0
+    }
+}
+
+impl Error {
+    /// The error's data, to hand to C.
+    pub(crate) fn into_data(self) -> ErrorData {
+        *self.0
+    }
 }
 
 /// The result type of the safe core.
@@ -29,7 +48,7 @@ pub(crate) fn c_string(text: impl Into<String>) -> CString {
 
 impl Error {
     pub fn new(code: gilstuff_status, message: impl Into<String>) -> Self {
-        Error { code, message: c_string(message), python_type: None, traceback: None }
+        Error(Box::new(ErrorData { code, message: c_string(message), python_type: None, traceback: None }))
     }
 
     pub fn null_pointer(param: &str) -> Self {
@@ -72,12 +91,12 @@ impl Error {
         ffi::Py_XDECREF(tb);
         // Formatting must never leave an exception of its own behind.
         ffi::PyErr_Clear();
-        Error {
+        Error(Box::new(ErrorData {
             code: GILSTUFF_ERR_PYTHON,
             message: c_string(if message.is_empty() { type_name.clone() } else { message }),
             python_type: Some(c_string(type_name)),
             traceback: traceback.map(c_string),
-        }
+        }))
     }
 
     /// A panic caught at the C boundary.
