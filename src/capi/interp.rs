@@ -158,7 +158,7 @@ pub extern "C" fn gilstuff_interp_id(interp: *mut gilstuff_interp) -> i64 {
 /// Thread and GIL rules: any thread, any time.
 #[no_mangle]
 pub extern "C" fn gilstuff_interp_main() -> *mut gilstuff_interp {
-    token(0)
+    no_panic(token(0), || token(0))
 }
 
 /// Calls `cb(userdata)` on this thread inside interpreter `interp` (NULL = main) with

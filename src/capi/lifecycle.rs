@@ -85,7 +85,7 @@ pub extern "C" fn gilstuff_version() -> *const c_char {
         Ok(v) => v,
         Err(_) => panic!("version has no NUL"),
     };
-    VERSION.as_ptr()
+    no_panic(VERSION.as_ptr(), || VERSION.as_ptr())
 }
 
 /// Creates this OS thread's thread state now, instead of lazily at its first call.
