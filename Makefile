@@ -88,14 +88,15 @@ test-attach: lib
 # per version, not every dependency.
 MATRIX_SKIP ?=
 test-matrix:
-	@set -e; found=0; for v in 3.9 3.10 3.11 3.12 3.13; do \
-	  case " $(MATRIX_SKIP) " in *" $$v "*) echo "== python $$v: skipped (MATRIX_SKIP)"; continue;; esac; \
+	@set -e; found=0; skipped=0; for v in 3.9 3.10 3.11 3.12 3.13; do \
+	  case " $(MATRIX_SKIP) " in *" $$v "*) echo "== python $$v: skipped (MATRIX_SKIP)"; skipped=$$((skipped+1)); continue;; esac; \
 	  py=$$(ls -d $$(pyenv root 2>/dev/null)/versions/$$v.*/bin/python$$v 2>/dev/null | tail -n 1); \
 	  if [ -z "$$py" ]; then py=$$(command -v python$$v || true); fi; \
-	  if [ -z "$$py" ]; then echo "== python $$v: not installed, skipped"; continue; fi; \
-	  echo "== python $$v ($$py)"; found=$$((found+1)); \
+	  if [ -z "$$py" ]; then echo "== python $$v: not installed, skipped"; skipped=$$((skipped+1)); continue; fi; \
+	  echo "== python $$v ($$py)"; \
 	  $(MAKE) --no-print-directory test-core PYTHON=$$py TARGET_DIR=$(ROOT)/target/matrix; \
-	done; echo "test-matrix: $$found Python versions passed"
+	  found=$$((found+1)); \
+	done; echo "test-matrix: $$found passed, 0 failed, $$skipped skipped"
 
 bench-core: lib
 	@mkdir -p $(BUILD)/benches
