@@ -38,6 +38,9 @@ type encoder struct {
 	data []byte
 	objs []*Object // kept alive until the C call has returned
 	out  *results  // where a pool call's result is written (plain.go)
+	// plain restricts the encoding to what a gilstuff_value holds (a Pool call's
+	// arguments): no *Object, no dicts, tuples become lists, integers fit int64.
+	plain bool
 }
 
 var encoders = sync.Pool{New: func() any { return &encoder{vals: make([]C.gs_val, 0, 8)} }}
@@ -71,6 +74,7 @@ func (e *encoder) keepAlive() { runtime.KeepAlive(e.objs) }
 
 // encode puts args at vals[0..len(args)] and kw (when not nil) at vals[len(args)].
 func (e *encoder) encode(args []any, kw KW) error {
+	e.plain = false
 	n := len(args)
 	if kw != nil {
 		n++
@@ -124,7 +128,7 @@ func (e *encoder) put(i int, v any, depth int) error {
 	case int32:
 		e.set(i, C.GS_INT, uint64(x), 0)
 	case uint64:
-		e.set(i, C.GS_UINT, x, 0)
+		return e.putUint(i, x)
 	case float64:
 		e.set(i, C.GS_FLOAT, math.Float64bits(x), 0)
 	case string:
@@ -136,6 +140,9 @@ func (e *encoder) put(i int, v any, depth int) error {
 		}
 		e.putBytes(i, C.GS_BYTES, unsafe.String(unsafe.SliceData(x), len(x)))
 	case *Object:
+		if e.plain {
+			return e.notPlain(reflect.TypeOf(v))
+		}
 		h, err := x.handle()
 		if err != nil {
 			return err
@@ -143,12 +150,23 @@ func (e *encoder) put(i int, v any, depth int) error {
 		e.objs = append(e.objs, x)
 		e.set(i, C.GS_OBJ, uint64(h), 0)
 	case Tuple:
-		return e.putSeq(i, C.GS_TUPLE, len(x), func(k int) any { return x[k] }, depth)
+		kind := C.uint32_t(C.GS_TUPLE)
+		if e.plain {
+			kind = C.GS_LIST // a gilstuff_value has lists only
+		}
+		return e.putSeq(i, kind, len(x), func(k int) any { return x[k] }, depth)
 	case []any:
+		if e.plain && x == nil { // a nil slice is None, as ValueOf gives it
+			e.set(i, C.GS_NONE, 0, 0)
+			break
+		}
 		return e.putSeq(i, C.GS_LIST, len(x), func(k int) any { return x[k] }, depth)
 	case KW:
 		return e.put(i, map[string]any(x), depth)
 	case map[string]any:
+		if e.plain {
+			return e.notPlain(reflect.TypeOf(v))
+		}
 		first := e.reserve(2 * len(x))
 		k := first
 		for key, val := range x {
@@ -185,7 +203,7 @@ func (e *encoder) putReflect(i int, v reflect.Value, depth int) error {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		e.set(i, C.GS_INT, uint64(v.Int()), 0)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		e.set(i, C.GS_UINT, v.Uint(), 0)
+		return e.putUint(i, v.Uint())
 	case reflect.Float32, reflect.Float64:
 		e.set(i, C.GS_FLOAT, math.Float64bits(v.Float()), 0)
 	case reflect.String:
@@ -200,6 +218,9 @@ func (e *encoder) putReflect(i int, v reflect.Value, depth int) error {
 		}
 		return e.putSeq(i, C.GS_LIST, v.Len(), func(k int) any { return v.Index(k).Interface() }, depth)
 	case reflect.Map:
+		if e.plain {
+			return e.notPlain(v.Type())
+		}
 		if v.IsNil() {
 			e.set(i, C.GS_NONE, 0, 0)
 			return nil
@@ -222,7 +243,29 @@ func (e *encoder) putReflect(i int, v reflect.Value, depth int) error {
 		}
 		return e.put(i, v.Elem().Interface(), depth+1)
 	default:
+		if e.plain {
+			return e.notPlain(v.Type())
+		}
 		return errorf(ErrInvalidArgument, "cannot convert Go type %s to Python", v.Type())
 	}
 	return nil
+}
+
+// putUint encodes an unsigned integer: a Python int, or in plain mode an int64.
+func (e *encoder) putUint(i int, u uint64) error {
+	if !e.plain {
+		e.set(i, C.GS_UINT, u, 0)
+		return nil
+	}
+	if u > math.MaxInt64 {
+		return errorf(ErrOverflow, "%d does not fit a plain int (int64)", u)
+	}
+	e.set(i, C.GS_INT, u, 0)
+	return nil
+}
+
+// notPlain is the error for a Go value a gilstuff_value cannot hold.
+func (e *encoder) notPlain(t reflect.Type) error {
+	return errorf(ErrInvalidArgument, "cannot pass Go type %s as a plain value "+
+		"(nil, bool, integer, float, string, []byte, or slices of these)", t)
 }

@@ -5,7 +5,6 @@ import "C"
 
 import (
 	"math"
-	"reflect"
 	"unsafe"
 )
 
@@ -14,104 +13,14 @@ import (
 // API (convert.go), restricted to the kinds a gilstuff_value holds; the result comes
 // back flattened into Go buffers (pool.c) and is rebuilt here.
 
-// encodePlain puts args at vals[0..len(args)].
+// encodePlain puts args at vals[0..len(args)], as plain values only.
 func (e *encoder) encodePlain(args []any) error {
+	e.plain = true
 	e.vals = append(e.vals[:0], make([]C.gs_val, len(args))...)
 	for i, a := range args {
-		if err := e.putPlain(i, a, 0); err != nil {
+		if err := e.put(i, a, 0); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func (e *encoder) putPlain(i int, v any, depth int) error {
-	if depth > maxDepth {
-		return errorf(ErrInvalidArgument, "value nested deeper than %d levels", maxDepth)
-	}
-	switch x := v.(type) {
-	case nil:
-		e.set(i, C.GS_NONE, 0, 0)
-	case bool:
-		var a uint64
-		if x {
-			a = 1
-		}
-		e.set(i, C.GS_BOOL, a, 0)
-	case int:
-		e.set(i, C.GS_INT, uint64(x), 0)
-	case int64:
-		e.set(i, C.GS_INT, uint64(x), 0)
-	case float64:
-		e.set(i, C.GS_FLOAT, math.Float64bits(x), 0)
-	case string:
-		e.putBytes(i, C.GS_STR, x)
-	case []byte:
-		if x == nil { // as ValueOf: a nil slice is None
-			e.set(i, C.GS_NONE, 0, 0)
-			break
-		}
-		e.putBytes(i, C.GS_BYTES, unsafe.String(unsafe.SliceData(x), len(x)))
-	case []any:
-		if x == nil {
-			e.set(i, C.GS_NONE, 0, 0)
-			break
-		}
-		return e.putPlainSeq(i, len(x), func(k int) any { return x[k] }, depth)
-	default:
-		return e.putPlainReflect(i, reflect.ValueOf(v), depth)
-	}
-	return nil
-}
-
-func (e *encoder) putPlainSeq(i int, n int, item func(int) any, depth int) error {
-	first := e.reserve(n)
-	for k := 0; k < n; k++ {
-		if err := e.putPlain(first+k, item(k), depth+1); err != nil {
-			return err
-		}
-	}
-	e.set(i, C.GS_LIST, uint64(first), uint64(n))
-	return nil
-}
-
-func (e *encoder) putPlainReflect(i int, v reflect.Value, depth int) error {
-	switch v.Kind() {
-	case reflect.Bool:
-		return e.putPlain(i, v.Bool(), depth)
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		e.set(i, C.GS_INT, uint64(v.Int()), 0)
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
-		u := v.Uint()
-		if u > math.MaxInt64 {
-			return errorf(ErrOverflow, "%d does not fit a plain int (int64)", u)
-		}
-		e.set(i, C.GS_INT, u, 0)
-	case reflect.Float32, reflect.Float64:
-		e.set(i, C.GS_FLOAT, math.Float64bits(v.Float()), 0)
-	case reflect.String:
-		e.putBytes(i, C.GS_STR, v.String())
-	case reflect.Slice, reflect.Array:
-		if v.Kind() == reflect.Slice && v.Type().Elem().Kind() == reflect.Uint8 {
-			return e.putPlain(i, v.Bytes(), depth)
-		}
-		if v.Kind() == reflect.Slice && v.IsNil() {
-			e.set(i, C.GS_NONE, 0, 0)
-			return nil
-		}
-		return e.putPlainSeq(i, v.Len(), func(k int) any { return v.Index(k).Interface() }, depth)
-	case reflect.Pointer, reflect.Interface:
-		if v.IsNil() {
-			e.set(i, C.GS_NONE, 0, 0)
-			return nil
-		}
-		if _, ok := v.Interface().(*Object); !ok { // objects do not cross interpreters
-			return e.putPlain(i, v.Elem().Interface(), depth+1)
-		}
-		fallthrough
-	default:
-		return errorf(ErrInvalidArgument, "cannot pass Go type %s as a plain value "+
-			"(nil, bool, integer, float, string, []byte, or slices of these)", v.Type())
 	}
 	return nil
 }
