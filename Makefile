@@ -49,7 +49,7 @@ $(BUILD)/examples/%: examples/c/%.c include/gilstuff.h lib
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) -o $@ $< $(LINK_GILSTUFF)
 
-$(BUILD)/tests/%: tests/c/%.c tests/c/check.h include/gilstuff.h lib
+$(BUILD)/tests/%: tests/c/%.c tests/c/check.h tests/c/thing_inc.h include/gilstuff.h lib
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_COMMON) $(ASAN) -o $@ $< $(LINK_GILSTUFF)
 

@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "thing_inc.h"
 
 #define CYCLES 20
 #define NWORKERS 4
@@ -37,21 +38,9 @@ static int is_refusal(gilstuff_status st) {
     return st == GILSTUFF_FINALIZING || st == GILSTUFF_FINALIZED || st == GILSTUFF_NOT_INITIALIZED;
 }
 
-static gilstuff_status py_inc(void) {
-    PyObject *thing = PyImport_ImportModule("thing");
-    if (!thing)
-        return GILSTUFF_ERR_PYTHON;
-    PyObject *r = PyObject_CallMethod(thing, "inc", NULL);
-    Py_DECREF(thing);
-    if (!r)
-        return GILSTUFF_ERR_PYTHON;
-    Py_DECREF(r);
-    return GILSTUFF_OK;
-}
-
 static gilstuff_status cb_plain(void *ran) {
     *(int *)ran = 1;
-    return py_inc();
+    return thing_inc(NULL);
 }
 
 static gilstuff_status cb_sleep_no_gil(void *unused) {
@@ -65,7 +54,7 @@ static gilstuff_status cb_without(void *ran) {
     *(int *)ran = 1;
     gilstuff_error *err;
     CHECK_OK(gilstuff_without_gil(cb_sleep_no_gil, NULL, &err), err);
-    return py_inc();
+    return thing_inc(NULL);
 }
 
 static gilstuff_status cb_inner(void *unused) {
@@ -74,7 +63,7 @@ static gilstuff_status cb_inner(void *unused) {
     if (!r)
         return GILSTUFF_ERR_PYTHON;
     Py_DECREF(r);
-    return py_inc();
+    return thing_inc(NULL);
 }
 
 static gilstuff_status cb_nested(void *ran) {

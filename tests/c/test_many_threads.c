@@ -25,6 +25,7 @@
 #include <pthread.h>
 
 #include "check.h"
+#include "thing_inc.h"
 
 #define TOTAL 10000
 #define WARMUP 100
@@ -36,23 +37,10 @@ __attribute__((used)) const char *__asan_default_options(void) {
     return "quarantine_size_mb=0";
 }
 
-static gilstuff_status cb_inc(void *unused) {
-    (void)unused;
-    PyObject *thing = PyImport_ImportModule("thing");
-    if (!thing)
-        return GILSTUFF_ERR_PYTHON;
-    PyObject *r = PyObject_CallMethod(thing, "inc", NULL);
-    Py_DECREF(thing);
-    if (!r)
-        return GILSTUFF_ERR_PYTHON;
-    Py_DECREF(r);
-    return GILSTUFF_OK;
-}
-
 static void *worker(void *unused) {
     (void)unused;
     gilstuff_error *err;
-    CHECK_OK(gilstuff_with_gil(cb_inc, NULL, &err), err);
+    CHECK_OK(gilstuff_with_gil(thing_inc, NULL, &err), err);
     return NULL;
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "thing_inc.h"
 
 #define CYCLES 4
 #define CALLS 500
@@ -54,23 +55,10 @@ static void check_refused(gilstuff_status expected) {
     CHECKF(dt < 1.0, "refused calls took %.3f s", dt);
 }
 
-static gilstuff_status cb_inc(void *unused) {
-    (void)unused;
-    PyObject *thing = PyImport_ImportModule("thing");
-    if (!thing)
-        return GILSTUFF_ERR_PYTHON;
-    PyObject *r = PyObject_CallMethod(thing, "inc", NULL);
-    Py_DECREF(thing);
-    if (!r)
-        return GILSTUFF_ERR_PYTHON;
-    Py_DECREF(r);
-    return GILSTUFF_OK;
-}
-
 static void do_incs(void) {
     gilstuff_error *err;
     for (int i = 0; i < CALLS; i++)
-        CHECK_OK(gilstuff_with_gil(cb_inc, NULL, &err), err);
+        CHECK_OK(gilstuff_with_gil(thing_inc, NULL, &err), err);
 }
 
 /* Evaluates `expr` in __main__ and returns it as a long. */
