@@ -288,6 +288,15 @@ unsafe fn new_entry(epoch: u64) -> (Entry, bool) {
     (Entry { ts: ffi::PyThreadState_Get(), epoch, borrowed: false }, true)
 }
 
+impl Gil {
+    /// Whether this entry found the thread already inside the interpreter (it held the
+    /// GIL before the call and still does).
+    #[inline(always)]
+    pub(crate) fn is_nested(&self) -> bool {
+        matches!(self.how, How::Nested)
+    }
+}
+
 impl Drop for Gil {
     #[inline(always)]
     fn drop(&mut self) {

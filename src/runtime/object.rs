@@ -67,16 +67,6 @@ fn enter(interp: InterpId) -> Result<Gil> {
     Ok(gil::acquire_in(interp)?)
 }
 
-/// Looks a handle up without the GIL, to learn which interpreter to enter.
-fn interp_of(token: Token) -> Result<InterpId> {
-    let t = handles::get(token)?;
-    check_epoch(t.epoch)?;
-    if t.interp != 0 {
-        interp::lookup(t.interp).map_err(|_| dead_interp())?;
-    }
-    Ok(t.interp)
-}
-
 fn dead_interp() -> Error {
     Error::new(GILSTUFF_ERR_INVALID_HANDLE, "invalid handle: its interpreter has been freed, and its object with it")
 }
@@ -117,10 +107,21 @@ fn object(_gil: &Gil, interp: InterpId, token: Token) -> Result<Owned> {
 
 /// Enters the handle's interpreter and resolves the handle.
 fn enter_with(token: Token) -> Result<(Gil, InterpId, Owned)> {
-    let interp = interp_of(token)?;
-    let gil = enter(interp)?;
-    let obj = object(&gil, interp, token)?;
-    Ok((gil, interp, obj))
+    let t = handles::get(token)?;
+    check_epoch(t.epoch)?;
+    if t.interp != 0 {
+        interp::lookup(t.interp).map_err(|_| dead_interp())?;
+    }
+    let gil = enter(t.interp)?;
+    let obj = if gil.is_nested() {
+        // SAFETY: this thread already held the interpreter's GIL when `get` found the
+        // handle live, and has held it since; the object's decref can only happen under
+        // that GIL, so the object is alive.
+        unsafe { Owned::from_borrowed(t.object) }
+    } else {
+        object(&gil, t.interp, token)?
+    };
+    Ok((gil, t.interp, obj))
 }
 
 fn new_handle(_gil: &Gil, interp: InterpId, obj: Owned) -> Result<Token> {
