@@ -2,9 +2,12 @@
 //! (Pony actors, Go goroutines, plain pthreads) through a C ABI.
 //!
 //! Module map:
-//! - [`runtime`]: the safe core — lifecycle state machine (`lifecycle`), per-thread
-//!   thread-state cache (`tstate`), taking and giving back the GIL (`gil`), errors and
-//!   status codes, queued decrefs (`pending`), the entry/finalize fence (`barrier`).
+//! - [`runtime`]: the safe core — lifecycle state machine (`lifecycle`, `config`),
+//!   per-thread thread-state cache (`tstate`), taking and giving back the GIL and switching
+//!   interpreters (`gil`), the entry/finalize fence (`barrier`), errors and status codes,
+//!   object handles (`handles`, `object`) and queued decrefs (`pending`), sub-interpreters
+//!   and their keeper threads (`interp`, `registry`), portable values (`value`) and pools
+//!   (`pool`).
 //! - [`capi`]: the `extern "C"` functions and C types that `include/gilstuff.h` declares.
 //!
 //! The contract every function follows is in DESIGN.md ("One call, whole"): each call
