@@ -15,6 +15,7 @@
  *   CHECK_STR_CONTAINS(hay, needle)  hay is non-NULL and contains needle
  *   check_hang_guard(seconds)        SIGALRM after `seconds` ends the test as a hang
  *   check_repo_root()                the repository root, from /proc/self/exe
+ *   check_init_with_test_paths()     gilstuff_init with examples/ and tests/python on sys.path
  */
 #ifndef GILSTUFF_TESTS_CHECK_H
 #define GILSTUFF_TESTS_CHECK_H
@@ -186,6 +187,19 @@ static inline const char *check_repo_root(void) {
     if (access(probe, R_OK) != 0)
         check_fail(__FILE__, __LINE__, NULL, "%s not found: is the test under build/pyX.Y/tests?", probe);
     return root;
+}
+
+/* gilstuff_init with <root>/examples and <root>/tests/python on sys.path; fails the
+ * test if it does not succeed. */
+static inline void check_init_with_test_paths(void) {
+    static char path[8400];
+    const char *root = check_repo_root();
+    snprintf(path, sizeof path, "%s/examples:%s/tests/python", root, root);
+    gilstuff_config cfg;
+    gilstuff_config_init(&cfg);
+    cfg.sys_path = path;
+    gilstuff_error *err;
+    CHECK_OK(gilstuff_init(&cfg, &err), err);
 }
 
 #endif /* GILSTUFF_TESTS_CHECK_H */

@@ -37,17 +37,6 @@
 
 static int py_minor;
 
-static void init_gilstuff(void) {
-    static char path[8400];
-    const char *root = check_repo_root();
-    snprintf(path, sizeof path, "%s/examples:%s/tests/python", root, root);
-    gilstuff_config cfg;
-    gilstuff_config_init(&cfg);
-    cfg.sys_path = path;
-    gilstuff_error *err;
-    CHECK_OK(gilstuff_init(&cfg, &err), err);
-}
-
 static gilstuff_interp *new_interp(void) {
     gilstuff_interp_config cfg;
     gilstuff_interp_config_init(&cfg);
@@ -515,7 +504,7 @@ static void test_finalize_live(void) {
     CHECK(gilstuff_interp_id(live[0]) == -1 && gilstuff_interp_id(live[1]) == -1);
     gilstuff_object *out = NULL;
     release(h[0]); /* after finalize: only the handle is freed */
-    init_gilstuff();
+    check_init_with_test_paths();
     for (int k = 0; k < 2; k++) {
         CHECK(gilstuff_interp_id(live[k]) == -1);
         CHECK_STATUS(GILSTUFF_ERR_INVALID_HANDLE, gilstuff_eval(live[k], "1", NULL, &out, &err), err);
@@ -554,7 +543,7 @@ int main(void) {
     CHECK_STATUS(GILSTUFF_NOT_INITIALIZED, gilstuff_interp_new(NULL, &out, &err), err);
     CHECK(out == NULL);
 
-    init_gilstuff();
+    check_init_with_test_paths();
     test_switching();
     test_lifecycle();
     test_creation();

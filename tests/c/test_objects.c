@@ -41,17 +41,6 @@
 
 /* ---------------------------------------------------------------- helpers */
 
-static void init_gilstuff(void) {
-    static char path[8400];
-    const char *root = check_repo_root();
-    snprintf(path, sizeof path, "%s/examples:%s/tests/python", root, root);
-    gilstuff_config cfg;
-    gilstuff_config_init(&cfg);
-    cfg.sys_path = path;
-    gilstuff_error *err;
-    CHECK_OK(gilstuff_init(&cfg, &err), err);
-}
-
 static void finalize_gilstuff(void) {
     gilstuff_error *err;
     CHECK_OK(gilstuff_finalize(&err), err);
@@ -760,7 +749,7 @@ static void test_epochs(void) {
     CHECK(pthread_join(th, NULL) == 0);
 
     /* A handle of the previous epoch after a new init: INVALID_HANDLE, never a crash. */
-    init_gilstuff();
+    check_init_with_test_paths();
     CHECK_STATUS(GILSTUFF_ERR_INVALID_HANDLE, gilstuff_to_bool(kept, &flag, &e), e);
     CHECK_STATUS(GILSTUFF_ERR_INVALID_HANDLE, gilstuff_object_clone(kept, &out, &e), e);
     CHECK_STATUS(GILSTUFF_ERR_INVALID_HANDLE, gilstuff_to_bool(kept2, &flag, &e), e);
@@ -790,7 +779,7 @@ int main(void) {
     CHECK_STATUS(GILSTUFF_NOT_INITIALIZED, gilstuff_eval(NULL, "1", NULL, &out, &e), e);
     CHECK(out == SENTINEL);
 
-    init_gilstuff();
+    check_init_with_test_paths();
     test_counter();
     test_bad_input();
     test_release_storm();

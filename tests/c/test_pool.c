@@ -43,17 +43,6 @@ static double now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static void init_gilstuff(void) {
-    static char path[8400];
-    const char *root = check_repo_root();
-    snprintf(path, sizeof path, "%s/examples:%s/tests/python", root, root);
-    gilstuff_config cfg;
-    gilstuff_config_init(&cfg);
-    cfg.sys_path = path;
-    gilstuff_error *err;
-    CHECK_OK(gilstuff_init(&cfg, &err), err);
-}
-
 static gilstuff_value *str_value(const char *s) {
     gilstuff_value *v = NULL;
     gilstuff_error *err;
@@ -506,7 +495,7 @@ int main(void) {
     CHECK(sscanf(ver, "%d.%d", &major, &py_minor) == 2 && major == 3);
     test_values(); /* no Python needed */
 
-    init_gilstuff();
+    check_init_with_test_paths();
     gilstuff_error *err;
     gilstuff_interp_config cfg;
     gilstuff_interp_config_init(&cfg);
