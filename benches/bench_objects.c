@@ -9,6 +9,8 @@
  *       gilstuff_call + gilstuff_object_release, outside any callback
  *       vs  PyEval_RestoreThread + PyObject_CallNoArgs + Py_DECREF + PyEval_SaveThread on a
  *       PyThreadState kept for the whole run (the floor of bench_core).   Target <= 1.3x.
+ *   [1b] the same call through gilstuff_invoke, which drops the result inside the call
+ *       (no result handle), vs the same raw loop.                        Target <= 1.3x.
  *   [2] the same call inside one GIL hold: a loop of gilstuff_call + release inside one
  *       gilstuff_with_gil callback (the nested fast path) vs a loop of PyObject_CallNoArgs
  *       + Py_DECREF inside one RestoreThread/SaveThread. Reported, no target.
@@ -89,6 +91,11 @@ static void r_call_once(void) {
 static void g_call_each(long n) {
     for (long i = 0; i < n; i++)
         g_call_once();
+}
+
+static void g_invoke_each(long n) {
+    for (long i = 0; i < n; i++)
+        CHECK("gilstuff_invoke", gilstuff_invoke(h_func, NULL, 0, NULL, &err_));
 }
 
 static void r_call_each(long n) {
@@ -297,6 +304,11 @@ static const pair pairs[] = {
     {"[1] call `lambda: None` + drop the result; each call enters Python by itself",
      1.3,
      {"gilstuff_call + gilstuff_object_release (outside any callback)", g_call_each},
+     {"raw: RestoreThread + PyObject_CallNoArgs + Py_DECREF + SaveThread", r_call_each},
+     {NULL, NULL}},
+    {"[1b] the same with gilstuff_invoke, which drops the result inside the call",
+     1.3,
+     {"gilstuff_invoke (outside any callback)", g_invoke_each},
      {"raw: RestoreThread + PyObject_CallNoArgs + Py_DECREF + SaveThread", r_call_each},
      {NULL, NULL}},
     {"[2] call `lambda: None` + drop the result; all calls inside one GIL hold",

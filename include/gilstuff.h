@@ -589,6 +589,17 @@ gilstuff_status gilstuff_call(struct gilstuff_object *callable,
                               struct gilstuff_object **out,
                               struct gilstuff_error **err);
 
+// `callable(*args[0..nargs], **kwargs)` for its effect: as `gilstuff_call`, but the
+// result is dropped before the call returns, so there is no handle to release. The
+// cheapest way to call Python from a host thread: one GIL entry, no handle made.
+// Any thread; enters the callable's interpreter (or only counts a frame when already
+// inside it).
+gilstuff_status gilstuff_invoke(struct gilstuff_object *callable,
+                                struct gilstuff_object *const *args,
+                                size_t nargs,
+                                struct gilstuff_object *kwargs,
+                                struct gilstuff_error **err);
+
 // `*out` = `obj.name(*args[0..nargs], **kwargs)`; as `gilstuff_call` otherwise.
 gilstuff_status gilstuff_call_method(struct gilstuff_object *obj,
                                      const char *name,

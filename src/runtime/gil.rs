@@ -288,21 +288,18 @@ unsafe fn new_entry(epoch: u64) -> (Entry, bool) {
     (Entry { ts: ffi::PyThreadState_Get(), epoch, borrowed: false }, true)
 }
 
-impl Gil {
-    /// Whether this entry found the thread already inside the interpreter (it held the
-    /// GIL before the call and still does).
-    #[inline(always)]
-    pub(crate) fn is_nested(&self) -> bool {
-        matches!(self.how, How::Nested)
-    }
-}
-
 impl Drop for Gil {
     #[inline(always)]
     fn drop(&mut self) {
         // SAFETY: see the `cache` field.
         let c = unsafe { &*self.cache };
         match self.how {
+            // The common case first, as a plain branch rather than a jump table.
+            How::Restored => {
+                // SAFETY: this thread holds the GIL it restored on entry.
+                unsafe { save_thread() };
+                c.attached.set(ptr::null_mut());
+            }
             How::Nested => {}
             How::Framed => leave_framed(c),
             how => {

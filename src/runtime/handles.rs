@@ -112,6 +112,7 @@ pub struct Target {
     pub epoch: u64,
 }
 
+#[inline(always)]
 fn decode(token: Token) -> Option<(u32, u32)> {
     let token = token as u64;
     let index = (token & 0xffff_ffff) as u32;
@@ -121,6 +122,7 @@ fn decode(token: Token) -> Option<(u32, u32)> {
     Some((index - 1, (token >> 32) as u32))
 }
 
+#[inline(always)]
 fn slot(index: u32) -> Option<&'static Slot> {
     let seg = SEGMENTS[(index >> SEGMENT_BITS) as usize].load(Ordering::Acquire);
     if seg.is_null() {
@@ -150,7 +152,8 @@ fn slot_or_new_segment(index: u32) -> &'static Slot {
     slot(index).expect("segment installed above")
 }
 
-fn invalid() -> Error {
+#[cold]
+pub(crate) fn invalid() -> Error {
     Error::new(
         GILSTUFF_ERR_INVALID_HANDLE,
         "invalid handle: it was released, belongs to an earlier gilstuff_init, or was never a gilstuff_object",
@@ -182,25 +185,41 @@ pub fn insert(object: *mut ffi::PyObject, interp: u64, epoch: u64) -> Result<Tok
 }
 
 /// The live handle's target, or `INVALID_HANDLE`.
+#[inline]
 pub fn get(token: Token) -> Result<Target> {
-    let (index, generation) = decode(token).ok_or_else(invalid)?;
-    let s = slot(index).ok_or_else(invalid)?;
-    let live = (generation as u64) << 1 | LIVE;
-    if s.state.load(Ordering::Acquire) != live {
-        return Err(invalid());
-    }
-    let target = Target {
-        object: s.object.load(Ordering::Relaxed),
-        interp: s.interp.load(Ordering::Relaxed),
-        epoch: s.epoch.load(Ordering::Relaxed),
-    };
+    let target = peek(token).ok_or_else(invalid)?;
     // Seqlock-style re-check: a release (and reuse) racing with this read is a host bug,
     // but it must give INVALID_HANDLE, not another object.
-    std::sync::atomic::fence(Ordering::Acquire);
-    if s.state.load(Ordering::Relaxed) != live {
+    if !still_live(token) {
         return Err(invalid());
     }
     Ok(target)
+}
+
+/// The handle's target if it was live when read, without the re-check that makes the
+/// read consistent: the caller must confirm it with `still_live` before using it.
+#[inline(always)]
+pub fn peek(token: Token) -> Option<Target> {
+    let (index, generation) = decode(token)?;
+    let s = slot(index)?;
+    if s.state.load(Ordering::Acquire) != (generation as u64) << 1 | LIVE {
+        return None;
+    }
+    Some(Target {
+        object: s.object.load(Ordering::Relaxed),
+        interp: s.interp.load(Ordering::Relaxed),
+        epoch: s.epoch.load(Ordering::Relaxed),
+    })
+}
+
+/// Whether the handle `get` found live is still live (so still the same target: a slot's
+/// generation grows at each release, so one live state never recurs).
+#[inline(always)]
+pub fn still_live(token: Token) -> bool {
+    // Orders the caller's earlier reads of the slot before this load.
+    std::sync::atomic::fence(Ordering::Acquire);
+    let Some((index, generation)) = decode(token) else { return false };
+    slot(index).is_some_and(|s| s.state.load(Ordering::Relaxed) == (generation as u64) << 1 | LIVE)
 }
 
 /// Ends a handle: exactly one caller wins; it gets the reference back to dispose of.
@@ -212,10 +231,13 @@ pub fn remove(token: Token) -> Result<Target> {
     // Acquire pairs with `insert`'s Release store of the fields read below.
     s.state.compare_exchange(live, next, Ordering::AcqRel, Ordering::Relaxed).map_err(|_| invalid())?;
     let target = Target {
-        object: s.object.swap(ptr::null_mut(), Ordering::Relaxed),
+        object: s.object.load(Ordering::Relaxed),
         interp: s.interp.load(Ordering::Relaxed),
         epoch: s.epoch.load(Ordering::Relaxed),
     };
+    // The won CAS makes this thread the slot's only writer until it is reused, so a plain
+    // store (not a locked swap) clears it.
+    s.object.store(ptr::null_mut(), Ordering::Relaxed);
     local_push(index);
     Ok(target)
 }

@@ -63,6 +63,7 @@ impl Drop for Owned {
 pub type InterpId = interp::Gen;
 
 /// Enters `interp` on this thread.
+#[inline(always)]
 fn enter(interp: InterpId) -> Result<Gil> {
     Ok(gil::acquire_in(interp)?)
 }
@@ -71,6 +72,7 @@ fn dead_interp() -> Error {
     Error::new(GILSTUFF_ERR_INVALID_HANDLE, "invalid handle: its interpreter has been freed, and its object with it")
 }
 
+#[inline]
 fn check_epoch(epoch: u64) -> Result<()> {
     let st = lifecycle::state();
     if st != lifecycle::RUNNING {
@@ -106,22 +108,36 @@ fn object(_gil: &Gil, interp: InterpId, token: Token) -> Result<Owned> {
 }
 
 /// Enters the handle's interpreter and resolves the handle.
+#[inline(always)]
 fn enter_with(token: Token) -> Result<(Gil, InterpId, Owned)> {
-    let t = handles::get(token)?;
-    check_epoch(t.epoch)?;
+    // Read before entering, to know which interpreter to enter; checked again once the
+    // GIL is held (a release may race with the read).
+    let t = handles::peek(token).ok_or_else(handles::invalid)?;
     if t.interp != 0 {
+        // A sub-interpreter ends at finalize: say "finalized" rather than "freed" then.
+        check_epoch(t.epoch)?;
         interp::lookup(t.interp).map_err(|_| dead_interp())?;
     }
     let gil = enter(t.interp)?;
-    let obj = if gil.is_nested() {
-        // SAFETY: this thread already held the interpreter's GIL when `get` found the
-        // handle live, and has held it since; the object's decref can only happen under
-        // that GIL, so the object is alive.
-        unsafe { Owned::from_borrowed(t.object) }
-    } else {
-        object(&gil, t.interp, token)?
-    };
+    // Still live under the GIL means no release happened since `peek` (a slot's live state
+    // never recurs), so `t` is what it names. And of the epoch now running: an entry waits
+    // out any finalize, so the epoch cannot change after this check.
+    if !handles::still_live(token) || t.epoch != lifecycle::epoch() {
+        return Err(stale(token));
+    }
+    // SAFETY: the interpreter's GIL is held and the handle is live under it: its decref
+    // can only happen under this same GIL, so the object is alive.
+    let obj = unsafe { Owned::from_borrowed(t.object) };
     Ok((gil, t.interp, obj))
+}
+
+/// Why a handle that `peek` found is unusable after entering.
+#[cold]
+fn stale(token: Token) -> Error {
+    match handles::get(token) {
+        Ok(t) => check_epoch(t.epoch).err().unwrap_or_else(handles::invalid),
+        Err(e) => e,
+    }
 }
 
 fn new_handle(_gil: &Gil, interp: InterpId, obj: Owned) -> Result<Token> {
@@ -415,8 +431,8 @@ fn kwargs_dict(gil: &Gil, interp: InterpId, kwargs: Option<Token>) -> Result<Opt
     Ok(Some(k))
 }
 
-/// Calls `callable(*args, **kwargs)` inside an entered interpreter.
-fn invoke(gil: &Gil, interp: InterpId, callable: &Owned, args: &[Token], kwargs: Option<Token>) -> Result<Token> {
+/// Calls `callable(*args, **kwargs)` inside an entered interpreter; returns the result.
+fn apply(gil: &Gil, interp: InterpId, callable: &Owned, args: &[Token], kwargs: Option<Token>) -> Result<Owned> {
     let kwargs = kwargs_dict(gil, interp, kwargs)?;
     // SAFETY: GIL held; `argv` holds references kept alive by `held` during the call.
     let result = unsafe {
@@ -430,20 +446,45 @@ fn invoke(gil: &Gil, interp: InterpId, callable: &Owned, args: &[Token], kwargs:
         }
     };
     // SAFETY: GIL held; `result` is a new reference or NULL with an exception set.
-    let result = unsafe { Owned::from_new(result) }?;
-    new_handle(gil, interp, result)
+    unsafe { Owned::from_new(result) }
 }
 
 pub fn call(callable: Token, args: &[Token], kwargs: Option<Token>) -> Result<Token> {
     let (gil, interp, f) = enter_with(callable)?;
-    invoke(&gil, interp, &f, args, kwargs)
+    let result = apply(&gil, interp, &f, args, kwargs)?;
+    new_handle(&gil, interp, result)
+}
+
+/// `call` for its effect only: the result is dropped before leaving, so no handle is made.
+pub fn invoke(callable: Token, args: &[Token], kwargs: Option<Token>) -> Result<()> {
+    if args.is_empty() && kwargs.is_none() {
+        return invoke_no_args(callable);
+    }
+    let (gil, interp, f) = enter_with(callable)?;
+    apply(&gil, interp, &f, args, kwargs).map(drop)
+}
+
+/// `invoke` with no arguments: the hottest call a host makes, kept free of the argument
+/// plumbing (it is what the bindings' benchmarks hold against the raw C API).
+fn invoke_no_args(callable: Token) -> Result<()> {
+    let (_gil, _, f) = enter_with(callable)?;
+    // SAFETY: the GIL is held (`_gil`) and `f` is an owned reference.
+    let result = unsafe { ffi::PyObject_CallNoArgs(f.ptr()) };
+    if result.is_null() {
+        // SAFETY: GIL held; the call raised.
+        return Err(unsafe { Error::fetch_python() });
+    }
+    // SAFETY: GIL held; `result` is a new reference we own.
+    unsafe { ffi::Py_DECREF(result) };
+    Ok(())
 }
 
 pub fn call_method(obj: Token, name: &CStr, args: &[Token], kwargs: Option<Token>) -> Result<Token> {
     let (gil, interp, o) = enter_with(obj)?;
     // SAFETY: GIL held.
     let method = unsafe { Owned::from_new(ffi::PyObject_GetAttrString(o.ptr(), name.as_ptr())) }?;
-    invoke(&gil, interp, &method, args, kwargs)
+    let result = apply(&gil, interp, &method, args, kwargs)?;
+    new_handle(&gil, interp, result)
 }
 
 /// The globals to run code in: the handle's dict, or `__main__`'s.

@@ -98,6 +98,9 @@ use @gilstuff_call[U32](callable: Pointer[_GilstuffObject] tag,
   args: Pointer[Pointer[_GilstuffObject] tag] tag, nargs: USize,
   kwargs: Pointer[_GilstuffObject] tag,
   out: Pointer[Pointer[_GilstuffObject] tag], err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_invoke[U32](callable: Pointer[_GilstuffObject] tag,
+  args: Pointer[Pointer[_GilstuffObject] tag] tag, nargs: USize,
+  kwargs: Pointer[_GilstuffObject] tag, err: Pointer[Pointer[_GilstuffError]])
 use @gilstuff_call_method[U32](obj: Pointer[_GilstuffObject] tag, name: Pointer[U8] tag,
   args: Pointer[Pointer[_GilstuffObject] tag] tag, nargs: USize,
   kwargs: Pointer[_GilstuffObject] tag,

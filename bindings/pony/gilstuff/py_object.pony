@@ -41,6 +41,15 @@ class val PyObject
     _Result.obj(@gilstuff_call(_handle, h.cpointer(), h.size(), _Handles.opt(kwargs),
       addressof out, addressof err), out, err)
 
+  fun invoke(args: ReadSeq[PyObject] box = Array[PyObject],
+    kwargs: (PyObject | None) = None): (None | PyError)
+  =>
+    """`self(*args, **kwargs)` for its effect: the result is dropped inside the call."""
+    let h = _Handles.array(args)
+    var err = Pointer[_GilstuffError]
+    _Result.none(@gilstuff_invoke(_handle, h.cpointer(), h.size(), _Handles.opt(kwargs),
+      addressof err), err)
+
   fun call_method(name: String, args: ReadSeq[PyObject] box = Array[PyObject],
     kwargs: (PyObject | None) = None): (PyObject | PyError)
   =>

@@ -101,10 +101,10 @@ actor Incrementer
     if calls == 0 then main.done(None) else step() end
 
   be step() =>
-    match _inc.call()
-    | let _: PyObject =>
-      // The returned int is dropped here; its _final releases it later, on
-      // whatever thread collects it.
+    // invoke: the call's result is dropped inside the C call, so no PyObject is left
+    // for the collector to release later.
+    match _inc.invoke()
+    | None =>
       _left = _left - 1
       if _left > 0 then step() else _main.done(None) end
     | let e: PyError => _main.done(e)
