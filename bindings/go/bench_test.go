@@ -1,10 +1,13 @@
 package gilstuff_test
 
 import (
+	"runtime"
 	"sort"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	gilstuff "github.com/gilstuff/gilstuff/bindings/go"
 	"github.com/gilstuff/gilstuff/bindings/go/internal/cfloor"
@@ -135,78 +138,107 @@ func BenchmarkCLib(b *testing.B) {
 	}
 }
 
-// BenchmarkRatio times the floor, an empty cgo call, Invoke and Call+Close in
-// interleaved rounds (so that they see the same machine load) and reports the medians
-// and (Go call − empty cgo) / floor. Target for Invoke: ≤ 1.2. (testing.Benchmark
-// cannot be nested inside a running benchmark, hence the manual timing.)
+// BenchmarkRatio times the floor, an empty cgo call, the library called from C, Invoke
+// and Call+Close in many short interleaved rounds, and reports the medians and the
+// median over rounds of (Go call − empty cgo) / floor, each round's ratio made from
+// measurements taken within a few milliseconds of each other (this kind of VM changes
+// speed by up to 2x for seconds at a time, which whole-run medians would mix in).
+// Target for Invoke: ≤ 1.2. (testing.Benchmark cannot be nested inside a running
+// benchmark, hence the manual timing.)
 func BenchmarkRatio(b *testing.B) {
 	f := noneFn(b)
-	const rounds, n = 7, 200000
+	// The floor runs on one OS thread; so does everything else here, so that the ratio
+	// compares call costs, not the Go scheduler moving the goroutine between threads.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	pinThread(b)
+	const rounds, n = 101, 10000
 	timeIt := func(run func(n int)) float64 {
 		start := time.Now()
 		run(n)
 		return float64(time.Since(start).Nanoseconds()) / n
 	}
+	check := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 	kinds := []struct {
 		name string
 		run  func(n int)
-		ns   []float64
 	}{
-		{"floor", func(n int) {
-			if err := cfloor.Run(n); err != nil {
-				b.Fatal(err)
-			}
-		}, nil},
+		{"floor", func(n int) { check(cfloor.Run(n)) }},
 		{"cgo", func(n int) {
 			for i := 0; i < n; i++ {
 				cfloor.Noop()
 			}
-		}, nil},
-		{"clib", func(n int) {
-			if err := cfloor.RunLib(n); err != nil {
-				b.Fatal(err)
-			}
-		}, nil},
+		}},
+		{"clib", func(n int) { check(cfloor.RunLib(n)) }},
 		{"invoke", func(n int) {
 			for i := 0; i < n; i++ {
-				if err := f.Invoke(); err != nil {
-					b.Fatal(err)
-				}
+				check(f.Invoke())
 			}
-		}, nil},
+		}},
 		{"call+close", func(n int) {
 			for i := 0; i < n; i++ {
 				r, err := f.Call()
-				if err != nil {
-					b.Fatal(err)
-				}
+				check(err)
 				r.Close()
 			}
-		}, nil},
+		}},
 	}
+	ns := make([][]float64, len(kinds))
+	var clibRatio, invokeRatio, callRatio []float64
 	b.ResetTimer()
 	for r := 0; r < rounds; r++ {
-		for k := range kinds {
-			kinds[k].ns = append(kinds[k].ns, timeIt(kinds[k].run))
+		t := make([]float64, len(kinds))
+		for i := range kinds {
+			k := (i + r) % len(kinds) // rotate the order: no kind always runs first
+			t[k] = timeIt(kinds[k].run)
+			ns[k] = append(ns[k], t[k])
 		}
+		floor, cgo := t[0], t[1]
+		clibRatio = append(clibRatio, t[2]/floor)
+		invokeRatio = append(invokeRatio, (t[3]-cgo)/floor)
+		callRatio = append(callRatio, (t[4]-cgo)/floor)
 	}
 	median := func(xs []float64) float64 {
 		sort.Float64s(xs)
 		return xs[len(xs)/2]
 	}
-	floor, cgo, clib := median(kinds[0].ns), median(kinds[1].ns), median(kinds[2].ns)
-	invoke, call := median(kinds[3].ns), median(kinds[4].ns)
+	floor, cgo, clib := median(ns[0]), median(ns[1]), median(ns[2])
+	invoke, call := median(ns[3]), median(ns[4])
 	b.ReportMetric(0, "ns/op")
 	b.ReportMetric(floor, "floor-ns")
 	b.ReportMetric(cgo, "cgo-ns")
 	b.ReportMetric(clib, "clib-ns")
 	b.ReportMetric(invoke, "invoke-ns")
 	b.ReportMetric(call, "call+close-ns")
-	b.ReportMetric((invoke-cgo)/floor, "invoke-ratio")
-	b.ReportMetric((call-cgo)/floor, "call-ratio")
-	b.ReportMetric(invoke-cgo-clib, "binding-ns")
-	b.Logf("medians of %d rounds: floor %.1f ns, empty cgo %.1f ns, gilstuff from C %.1f ns (%.2fx floor), "+
-		"Invoke %.1f ns, Call+Close %.1f ns; (Invoke-cgo)/floor = %.2f, (Call+Close-cgo)/floor = %.2f; "+
-		"Go binding adds %.1f ns to the C library call",
-		rounds, floor, cgo, clib, clib/floor, invoke, call, (invoke-cgo)/floor, (call-cgo)/floor, invoke-cgo-clib)
+	b.ReportMetric(median(invokeRatio), "invoke-ratio")
+	b.ReportMetric(median(callRatio), "call-ratio")
+	b.Logf("medians of %d rounds: floor %.1f ns, empty cgo %.1f ns, gilstuff from C %.1f ns, Invoke %.1f ns, "+
+		"Call+Close %.1f ns; per-round medians: clib/floor = %.2f, (Invoke-cgo)/floor = %.2f, (Call+Close-cgo)/floor = %.2f",
+		rounds, floor, cgo, clib, invoke, call, median(clibRatio), median(invokeRatio), median(callRatio))
+}
+
+// pinThread keeps the calling (locked) OS thread on one CPU, the first it may run on,
+// for the rest of its life: the measured loops then never pay for a move between CPUs,
+// which on a small VM can cost more than what is measured.
+func pinThread(b *testing.B) {
+	var mask [16]uint64
+	size := unsafe.Sizeof(mask)
+	if _, _, e := syscall.RawSyscall(syscall.SYS_SCHED_GETAFFINITY, 0, size, uintptr(unsafe.Pointer(&mask))); e != 0 {
+		b.Logf("sched_getaffinity: %v; not pinned", e)
+		return
+	}
+	for i, word := range mask {
+		if word != 0 {
+			var one [16]uint64
+			one[i] = word & -word // the lowest CPU in the mask
+			if _, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETAFFINITY, 0, size, uintptr(unsafe.Pointer(&one))); e != 0 {
+				b.Logf("sched_setaffinity: %v; not pinned", e)
+			}
+			return
+		}
+	}
 }

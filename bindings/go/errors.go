@@ -101,23 +101,37 @@ func (e *Error) Is(target error) bool {
 // error, and frees the error object. The object is an immutable heap value, so reading
 // it here is safe whichever OS thread the goroutine now runs on.
 func takeError(status C.gilstuff_status, errp C.uintptr_t) error {
+	if status == C.GILSTUFF_OK && errp == 0 {
+		return nil // small enough to inline: the common case costs no call
+	}
+	return takeErrorSlow(status, errp)
+}
+
+func takeErrorSlow(status C.gilstuff_status, errp C.uintptr_t) error {
 	if status == C.GILSTUFF_OK {
 		if errp != 0 {
 			C.gs_error_free(errp)
 		}
 		return nil
 	}
-	e := &Error{Code: ErrorCode(status)}
-	if errp != 0 {
-		f := C.gs_error_fields(errp)
-		if f.code != 0 {
-			e.Code = ErrorCode(f.code)
-		}
-		e.Message = goString(f.message)
-		e.PythonType = goString(f.python_type)
-		e.Traceback = goString(f.traceback)
-		C.gs_error_free(errp)
+	if errp == 0 {
+		return &Error{Code: ErrorCode(status)}
 	}
+	return errorObject(errp, status)
+}
+
+// errorObject turns a C error object into an *Error and frees it; its code is the
+// object's own, or fallback if the object has none.
+func errorObject(errp C.uintptr_t, fallback C.gilstuff_status) error {
+	f := C.gs_error_fields(errp)
+	e := &Error{Code: ErrorCode(fallback)}
+	if f.code != 0 {
+		e.Code = ErrorCode(f.code)
+	}
+	e.Message = goString(f.message)
+	e.PythonType = goString(f.python_type)
+	e.Traceback = goString(f.traceback)
+	C.gs_error_free(errp)
 	return e
 }
 

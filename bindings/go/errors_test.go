@@ -29,6 +29,13 @@ func TestPythonException(t *testing.T) {
 	}
 	_, err = h.Attr("missing")
 	wantCode(t, err, gilstuff.ErrPython)
+	// Invoke without arguments (its own one-word C path) reports the same details.
+	zero := must(gilstuff.Eval("lambda: 1/0"))
+	defer closeOK(t, zero)
+	if e := wantCode(t, zero.Invoke(), gilstuff.ErrPython); e.PythonType != "ZeroDivisionError" ||
+		!strings.Contains(e.Traceback, "<lambda>") {
+		t.Fatalf("type %q traceback %q", e.PythonType, e.Traceback)
+	}
 	// KeyboardInterrupt raised by Python code is an error, not the end of the process.
 	wantCode(t, gilstuff.Exec("raise KeyboardInterrupt"), gilstuff.ErrPython)
 }

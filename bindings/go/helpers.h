@@ -73,7 +73,9 @@ enum {
 gs_res_obj gs_op(int op, uintptr_t interp, uintptr_t target, const char *name, size_t name_len,
                  const gs_val *vals, size_t nargs, int has_kwargs, const char *data);
 gs_res_obj gs_call0(uintptr_t callable);
-gs_res gs_invoke0(uintptr_t interp, uintptr_t callable);
+// The hot call: callable() with the result dropped. Returns only the error object
+// (0 on success: gilstuff writes one on every failure), so that the result is one word.
+uintptr_t gs_invoke0(uintptr_t callable);
 gs_res gs_release(uintptr_t obj);
 
 gs_res_obj gs_import(uintptr_t interp, const char *name, size_t len);

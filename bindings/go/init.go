@@ -59,7 +59,7 @@ func Init(cfg Config) error {
 	if err := takeError(r.status, r.err); err != nil {
 		return err
 	}
-	sem.Store(newSemaphore(cfg.MaxConcurrentCalls))
+	sem.setLimit(cfg.MaxConcurrentCalls)
 	return nil
 }
 

@@ -56,13 +56,17 @@ func objectResult(r C.gs_res_obj, interp C.uintptr_t) (*Object, error) {
 // handle returns the token to pass to C. Callers keep o alive (runtime.KeepAlive)
 // until the C call has returned, so that the cleanup cannot release it meanwhile.
 func (o *Object) handle() (C.uintptr_t, error) {
+	if o == nil || o.closed.Load() {
+		return 0, unusable(o)
+	}
+	return C.uintptr_t(o.h), nil // small enough to inline
+}
+
+func unusable(o *Object) error {
 	if o == nil {
-		return 0, errorf(ErrInvalidHandle, "nil *Object")
+		return errorf(ErrInvalidHandle, "nil *Object")
 	}
-	if o.closed.Load() {
-		return 0, errorf(ErrInvalidHandle, "object already closed")
-	}
-	return C.uintptr_t(o.h), nil
+	return errorf(ErrInvalidHandle, "object already closed")
 }
 
 // Close releases the reference. It never blocks and works from any goroutine, before or
@@ -150,17 +154,27 @@ func (o *Object) Call(args ...any) (*Object, error) {
 // Invoke calls o(*args) as Call does but drops the result: no *Object to Close, and
 // the whole call is one GIL acquisition.
 func (o *Object) Invoke(args ...any) error {
-	if len(args) == 0 {
-		h, err := o.handle()
-		if err != nil {
-			return err
-		}
-		s := enter()
-		r := C.gs_invoke0(C.uintptr_t(o.interp), h)
-		leave(s)
-		runtime.KeepAlive(o)
-		return takeError(r.status, r.err)
+	if len(args) != 0 {
+		return o.invokeArgs(args)
 	}
+	// The hot path, written out so that it makes no Go call besides the cgo one.
+	if o == nil || o.closed.Load() {
+		return unusable(o)
+	}
+	s := &sem
+	if sem.state.Add(1)&heldMask > sem.limit.Load() {
+		s = enterSlow()
+	}
+	errp := C.gs_invoke0(C.uintptr_t(o.h))
+	leave(s)
+	runtime.KeepAlive(o)
+	if errp == 0 {
+		return nil
+	}
+	return errorObject(errp, C.GILSTUFF_ERR_PANIC) // the object carries its code
+}
+
+func (o *Object) invokeArgs(args []any) error {
 	args, kw := splitKW(args)
 	_, err := o.op(C.GS_OP_INVOKE, "", false, args, kw)
 	return err

@@ -130,12 +130,8 @@ static gilstuff_status apply_op(op_ctx *c, gilstuff_object *const *args, gilstuf
     return gilstuff_call(c->target, args, c->nargs, kwargs, &c->result, err);
   case GS_OP_CALL_METHOD:
     return gilstuff_call_method(c->target, c->name, args, c->nargs, kwargs, &c->result, err);
-  case GS_OP_INVOKE: {
-    gilstuff_object *r = NULL;
-    gilstuff_status st = gilstuff_call(c->target, args, c->nargs, kwargs, &r, err);
-    if (st == GILSTUFF_OK) gilstuff_object_release(r, NULL);
-    return st;
-  }
+  case GS_OP_INVOKE:
+    return gilstuff_invoke(c->target, args, c->nargs, kwargs, err);
   case GS_OP_SETATTR:
     return gilstuff_setattr(c->target, c->name, args[0], err);
   case GS_OP_GETITEM:
@@ -219,25 +215,10 @@ gs_res_obj gs_call0(uintptr_t callable) {
   return (gs_res_obj){st, (uintptr_t)err, (uintptr_t)r};
 }
 
-static gilstuff_status invoke0_cb(void *userdata) {
-  op_ctx *c = userdata;
-  gilstuff_object *r = NULL;
-  c->status = gilstuff_call(c->target, NULL, 0, NULL, &r, &c->err);
-  if (c->status == GILSTUFF_OK) gilstuff_object_release(r, NULL);  // under the GIL: no queueing
-  return GILSTUFF_OK;
-}
-
-gs_res gs_invoke0(uintptr_t interp, uintptr_t callable) {
-  op_ctx c = {GS_OP_INVOKE, I(interp), H(callable), NULL, NULL, 0, 0, NULL, NULL, NULL, GILSTUFF_OK};
-  gilstuff_error *werr = NULL;
-  // The main interpreter through gilstuff_with_gil, the hot path.
-  gilstuff_status st = interp == 0 ? gilstuff_with_gil(invoke0_cb, &c, &werr)
-                                   : gilstuff_with_interp(c.interp, invoke0_cb, &c, &werr);
-  if (st != GILSTUFF_OK) {
-    gilstuff_error_free(c.err);
-    return (gs_res){st, (uintptr_t)werr};
-  }
-  return (gs_res){c.status, (uintptr_t)c.err};
+uintptr_t gs_invoke0(uintptr_t callable) {
+  gilstuff_error *err = NULL;
+  gilstuff_invoke(H(callable), NULL, 0, NULL, &err);
+  return (uintptr_t)err;  // every failure writes one
 }
 
 gs_res gs_release(uintptr_t obj) {

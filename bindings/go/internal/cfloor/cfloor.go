@@ -100,17 +100,9 @@ static int floor_run(int64_t n) {
   return failed;
 }
 
-// The same call through gilstuff from C (what Invoke does, minus Go and cgo): one
-// gilstuff_with_gil whose callback calls the handle and releases the result.
+// The same call through gilstuff from C (what Invoke does, minus Go and cgo):
+// gilstuff_invoke, which enters, calls, drops the result and leaves.
 static gilstuff_object *handle;
-
-static gilstuff_status lib_cb(void *unused) {
-  (void)unused;
-  gilstuff_object *r = NULL;
-  gilstuff_status st = gilstuff_call(handle, NULL, 0, NULL, &r, NULL);
-  if (st == GILSTUFF_OK) gilstuff_object_release(r, NULL);
-  return st;
-}
 
 static int lib_setup(const char *expr) {
   return gilstuff_eval(NULL, expr, NULL, &handle, NULL) != GILSTUFF_OK;
@@ -118,7 +110,7 @@ static int lib_setup(const char *expr) {
 
 static int lib_run(int64_t n) {
   int failed = 0;
-  for (int64_t i = 0; i < n; i++) failed |= gilstuff_with_gil(lib_cb, NULL, NULL) != GILSTUFF_OK;
+  for (int64_t i = 0; i < n; i++) failed |= gilstuff_invoke(handle, NULL, 0, NULL, NULL) != GILSTUFF_OK;
   return failed;
 }
 
