@@ -212,7 +212,7 @@ pub fn peek(token: Token) -> Option<Target> {
     })
 }
 
-/// Whether the handle `get` found live is still live (so still the same target: a slot's
+/// Whether the handle `peek` found live is still live (so still the same target: a slot's
 /// generation grows at each release, so one live state never recurs).
 #[inline(always)]
 pub fn still_live(token: Token) -> bool {

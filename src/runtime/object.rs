@@ -431,22 +431,25 @@ fn kwargs_dict(gil: &Gil, interp: InterpId, kwargs: Option<Token>) -> Result<Opt
     Ok(Some(k))
 }
 
+/// `callable()`. `_gil` proves the GIL is held.
+#[inline(always)]
+fn call_no_args(_gil: &Gil, callable: &Owned) -> Result<Owned> {
+    // SAFETY: GIL held; the result is a new reference or NULL with an exception set.
+    unsafe { Owned::from_new(ffi::PyObject_CallNoArgs(callable.ptr())) }
+}
+
 /// Calls `callable(*args, **kwargs)` inside an entered interpreter; returns the result.
 fn apply(gil: &Gil, interp: InterpId, callable: &Owned, args: &[Token], kwargs: Option<Token>) -> Result<Owned> {
+    if args.is_empty() && kwargs.is_none() {
+        return call_no_args(gil, callable);
+    }
     let kwargs = kwargs_dict(gil, interp, kwargs)?;
-    // SAFETY: GIL held; `argv` holds references kept alive by `held` during the call.
-    let result = unsafe {
-        if args.is_empty() && kwargs.is_none() {
-            ffi::PyObject_CallNoArgs(callable.ptr())
-        } else {
-            let held = args.iter().map(|&t| object(gil, interp, t)).collect::<Result<Vec<_>>>()?;
-            let argv: Vec<*mut ffi::PyObject> = held.iter().map(Owned::ptr).collect();
-            let kw = kwargs.as_ref().map_or(ptr::null_mut(), Owned::ptr);
-            ffi::PyObject_VectorcallDict(callable.ptr(), argv.as_ptr(), argv.len(), kw)
-        }
-    };
-    // SAFETY: GIL held; `result` is a new reference or NULL with an exception set.
-    unsafe { Owned::from_new(result) }
+    let held = args.iter().map(|&t| object(gil, interp, t)).collect::<Result<Vec<_>>>()?;
+    let argv: Vec<*mut ffi::PyObject> = held.iter().map(Owned::ptr).collect();
+    let kw = kwargs.as_ref().map_or(ptr::null_mut(), Owned::ptr);
+    // SAFETY: GIL held; `argv` holds references kept alive by `held` during the call;
+    // the result is a new reference or NULL with an exception set.
+    unsafe { Owned::from_new(ffi::PyObject_VectorcallDict(callable.ptr(), argv.as_ptr(), argv.len(), kw)) }
 }
 
 pub fn call(callable: Token, args: &[Token], kwargs: Option<Token>) -> Result<Token> {
@@ -457,26 +460,13 @@ pub fn call(callable: Token, args: &[Token], kwargs: Option<Token>) -> Result<To
 
 /// `call` for its effect only: the result is dropped before leaving, so no handle is made.
 pub fn invoke(callable: Token, args: &[Token], kwargs: Option<Token>) -> Result<()> {
-    if args.is_empty() && kwargs.is_none() {
-        return invoke_no_args(callable);
-    }
     let (gil, interp, f) = enter_with(callable)?;
-    apply(&gil, interp, &f, args, kwargs).map(drop)
-}
-
-/// `invoke` with no arguments: the hottest call a host makes, kept free of the argument
-/// plumbing (it is what the bindings' benchmarks hold against the raw C API).
-fn invoke_no_args(callable: Token) -> Result<()> {
-    let (_gil, _, f) = enter_with(callable)?;
-    // SAFETY: the GIL is held (`_gil`) and `f` is an owned reference.
-    let result = unsafe { ffi::PyObject_CallNoArgs(f.ptr()) };
-    if result.is_null() {
-        // SAFETY: GIL held; the call raised.
-        return Err(unsafe { Error::fetch_python() });
+    if args.is_empty() && kwargs.is_none() {
+        // The hottest call a host makes (what the bindings' benchmarks hold against the
+        // raw C API): `call_no_args` inlined here saves the out-of-line `apply`.
+        return call_no_args(&gil, &f).map(drop);
     }
-    // SAFETY: GIL held; `result` is a new reference we own.
-    unsafe { ffi::Py_DECREF(result) };
-    Ok(())
+    apply(&gil, interp, &f, args, kwargs).map(drop)
 }
 
 pub fn call_method(obj: Token, name: &CStr, args: &[Token], kwargs: Option<Token>) -> Result<Token> {

@@ -5,6 +5,7 @@
 //! the epoch it belongs to, and the next thread that enters Python applies the queue.
 //! Entries of another epoch are discarded: their objects died with that interpreter.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -20,12 +21,16 @@ struct Queued {
 
 struct Queue {
     items: Vec<Queued>,
-    /// An empty buffer with capacity, swapped in when a batch is taken, so that the
-    /// steady state of push → apply → push allocates nothing.
-    spare: Vec<Queued>,
 }
 
-static QUEUE: Mutex<Queue> = Mutex::new(Queue { items: Vec::new(), spare: Vec::new() });
+static QUEUE: Mutex<Queue> = Mutex::new(Queue { items: Vec::new() });
+
+thread_local! {
+    /// An emptied batch buffer, swapped into the queue when this thread takes the next
+    /// batch: the steady state of push → apply → push allocates nothing and takes the
+    /// lock once per apply.
+    static SPARE: Cell<Vec<Queued>> = const { Cell::new(Vec::new()) };
+}
 /// Length of `QUEUE`, read without the lock on every entry.
 static LEN: AtomicUsize = AtomicUsize::new(0);
 
@@ -54,35 +59,33 @@ pub(crate) fn apply(interp: u64) {
 #[cold]
 fn apply_slow(interp: u64) {
     let epoch = lifecycle::epoch();
-    let mut mine = {
+    let mut mine = SPARE.try_with(Cell::take).unwrap_or_default();
+    {
         let mut guard = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
         let q = &mut *guard;
         if !q.items.iter().any(|item| item.interp == interp) {
+            let _ = SPARE.try_with(|s| s.set(mine));
             return; // only other interpreters' decrefs are queued
         }
-        let mine = if q.items.iter().all(|item| item.interp == interp) {
-            // The common case: one interpreter. Take the batch, leave the spare buffer.
-            std::mem::replace(&mut q.items, std::mem::take(&mut q.spare))
+        if q.items.iter().all(|item| item.interp == interp) {
+            // The common case: one interpreter. Take the batch, leave our empty buffer.
+            std::mem::swap(&mut q.items, &mut mine);
         } else {
             // Entries of gone epochs are dropped here too: their objects died with Python.
             q.items.retain(|item| item.epoch == epoch);
-            let (mine, others): (Vec<_>, Vec<_>) = q.items.drain(..).partition(|item| item.interp == interp);
+            let (taken, others): (Vec<_>, Vec<_>) = q.items.drain(..).partition(|item| item.interp == interp);
             q.items = others;
-            mine
-        };
+            mine = taken;
+        }
         LEN.store(q.items.len(), Ordering::Release);
-        mine
-    };
+    }
     for item in mine.drain(..).filter(|item| item.epoch == epoch) {
         // SAFETY: the GIL of `interp` is held (caller) and the reference is owned and of
         // this epoch's `interp`, so the object is alive until this decref.
         unsafe { ffi::Py_DECREF(item.object as *mut ffi::PyObject) };
     }
-    // Hand the emptied buffer back for the next batch.
-    let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    if q.spare.capacity() < mine.capacity() {
-        q.spare = mine;
-    }
+    // Keep the emptied buffer for this thread's next batch.
+    let _ = SPARE.try_with(|s| s.set(mine));
 }
 
 /// Drops the queued decrefs of an interpreter that has ended: its objects are gone.
