@@ -3,7 +3,6 @@
 //! objects in the main interpreter (what is accepted, what is refused and why).
 mod common;
 use common::*;
-use gilstuff::capi::value::*;
 use gilstuff::runtime::value::{eval_to_value, roundtrip_through_python, Value, GILSTUFF_VALUE_MAX_DEPTH};
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
