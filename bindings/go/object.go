@@ -56,11 +56,14 @@ func objectResult(r C.gs_res_obj, interp C.uintptr_t) (*Object, error) {
 // handle returns the token to pass to C. Callers keep o alive (runtime.KeepAlive)
 // until the C call has returned, so that the cleanup cannot release it meanwhile.
 func (o *Object) handle() (C.uintptr_t, error) {
-	if o == nil || o.closed.Load() {
+	if !o.usable() {
 		return 0, unusable(o)
 	}
-	return C.uintptr_t(o.h), nil // small enough to inline
+	return C.uintptr_t(o.h), nil
 }
+
+// usable reports whether o may be passed to C: not nil, not closed. Inlined.
+func (o *Object) usable() bool { return o != nil && !o.closed.Load() }
 
 func unusable(o *Object) error {
 	if o == nil {
@@ -158,11 +161,11 @@ func (o *Object) Invoke(args ...any) error {
 		return o.invokeArgs(args)
 	}
 	// The hot path, written out so that it makes no Go call besides the cgo one.
-	if o == nil || o.closed.Load() {
+	if !o.usable() {
 		return unusable(o)
 	}
 	s := &sem
-	if sem.state.Add(1)&heldMask > sem.limit.Load() {
+	if !sem.tryAcquire() {
 		s = enterSlow()
 	}
 	errp := C.gs_invoke0(C.uintptr_t(o.h))

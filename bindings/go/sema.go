@@ -100,7 +100,7 @@ func init() { sem.init(0) }
 // never waits, so when the semaphore is full it proceeds without a slot (waiting
 // would deadlock against goroutines that hold slots and wait for that GIL).
 func enter() *semaphore {
-	if sem.state.Add(1)&heldMask > sem.limit.Load() {
+	if !sem.tryAcquire() {
 		return enterSlow()
 	}
 	return &sem

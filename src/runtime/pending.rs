@@ -19,11 +19,7 @@ struct Queued {
     epoch: u64,
 }
 
-struct Queue {
-    items: Vec<Queued>,
-}
-
-static QUEUE: Mutex<Queue> = Mutex::new(Queue { items: Vec::new() });
+static QUEUE: Mutex<Vec<Queued>> = Mutex::new(Vec::new());
 
 thread_local! {
     /// An emptied batch buffer, swapped into the queue when this thread takes the next
@@ -41,8 +37,8 @@ pub(crate) fn push(object: *mut ffi::PyObject, interp: u64, epoch: u64) {
         return;
     }
     let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.items.push(Queued { object: object as usize, interp, epoch });
-    LEN.store(q.items.len(), Ordering::Release);
+    q.push(Queued { object: object as usize, interp, epoch });
+    LEN.store(q.len(), Ordering::Release);
 }
 
 /// Applies the queued decrefs of interpreter `interp` in the current epoch. Cheap when
@@ -61,23 +57,22 @@ fn apply_slow(interp: u64) {
     let epoch = lifecycle::epoch();
     let mut mine = SPARE.try_with(Cell::take).unwrap_or_default();
     {
-        let mut guard = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        let q = &mut *guard;
-        if !q.items.iter().any(|item| item.interp == interp) {
+        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
+        if !q.iter().any(|item| item.interp == interp) {
             let _ = SPARE.try_with(|s| s.set(mine));
             return; // only other interpreters' decrefs are queued
         }
-        if q.items.iter().all(|item| item.interp == interp) {
+        if q.iter().all(|item| item.interp == interp) {
             // The common case: one interpreter. Take the batch, leave our empty buffer.
-            std::mem::swap(&mut q.items, &mut mine);
+            std::mem::swap(&mut *q, &mut mine);
         } else {
             // Entries of gone epochs are dropped here too: their objects died with Python.
-            q.items.retain(|item| item.epoch == epoch);
-            let (taken, others): (Vec<_>, Vec<_>) = q.items.drain(..).partition(|item| item.interp == interp);
-            q.items = others;
+            q.retain(|item| item.epoch == epoch);
+            let (taken, others): (Vec<_>, Vec<_>) = q.drain(..).partition(|item| item.interp == interp);
+            *q = others;
             mine = taken;
         }
-        LEN.store(q.items.len(), Ordering::Release);
+        LEN.store(q.len(), Ordering::Release);
     }
     for item in mine.drain(..).filter(|item| item.epoch == epoch) {
         // SAFETY: the GIL of `interp` is held (caller) and the reference is owned and of
@@ -91,6 +86,6 @@ fn apply_slow(interp: u64) {
 /// Drops the queued decrefs of an interpreter that has ended: its objects are gone.
 pub(crate) fn forget_interp(interp: u64) {
     let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.items.retain(|item| item.interp != interp);
-    LEN.store(q.items.len(), Ordering::Release);
+    q.retain(|item| item.interp != interp);
+    LEN.store(q.len(), Ordering::Release);
 }
