@@ -314,13 +314,16 @@ gilstuff_status gilstuff_interp_new(const struct gilstuff_interp_config *cfg,
                                     struct gilstuff_interp **out,
                                     struct gilstuff_error **err);
 
-// Ends a sub-interpreter: waits for calls running in it on other threads, deletes the
-// thread states threads cached for it, and ends it. Its object handles become invalid.
-// `GILSTUFF_ERR_INTERP_BUSY` (nothing freed) while Python threads started in it still
-// run: join them and call again. `GILSTUFF_ERR_INVALID_HANDLE` for a freed interpreter
-// or the main one; `GILSTUFF_ERR_WRONG_THREAD` from inside a call running in it.
+// Ends a sub-interpreter: waits for calls running in it on other threads (5 seconds at
+// most), joins its non-daemon Python threads (as `Py_FinalizeEx` does for main),
+// deletes the thread states threads keep for it, and ends it. Its object handles become
+// invalid. `GILSTUFF_ERR_INTERP_BUSY` (nothing freed, the interpreter stays usable)
+// while daemon Python threads still run in it or gilstuff calls in it do not return in
+// time. `GILSTUFF_ERR_INVALID_HANDLE` for a freed interpreter or the main one;
+// `GILSTUFF_ERR_WRONG_THREAD` from inside a call running in it.
 //
-// Thread and GIL rules: any thread, including one that never entered the interpreter.
+// Thread and GIL rules: any thread, including one that never entered the interpreter,
+// also from inside a callback of another interpreter (it is left while waiting).
 gilstuff_status gilstuff_interp_free(struct gilstuff_interp *interp,
                                      struct gilstuff_error **err);
 
@@ -341,7 +344,9 @@ struct gilstuff_interp *gilstuff_interp_main(void);
 // is left for the duration and entered again afterwards.
 //
 // Thread and GIL rules: any thread; each (thread, interpreter) pair keeps one thread
-// state across calls.
+// state across calls. Inside `cb`, `PyGILState_Ensure`/`Release` work on CPython 3.12+
+// (they find the sub-interpreter's state); before 3.12 they deadlock on a
+// sub-interpreter (CPython does not support mixing them with sub-interpreters).
 gilstuff_status gilstuff_with_interp(struct gilstuff_interp *interp,
                                      gilstuff_callback cb,
                                      void *userdata,
@@ -364,18 +369,25 @@ gilstuff_status gilstuff_with_interp(struct gilstuff_interp *interp,
 gilstuff_status gilstuff_init(const struct gilstuff_config *cfg,
                               struct gilstuff_error **err);
 
-// Stops new calls, waits for calls in flight on other threads to return, ends Python
-// where it was started, and frees every thread state. Handles and cached thread states
-// of this run become stale; later calls return `GILSTUFF_FINALIZED` until the next
-// `gilstuff_init`.
+// Stops new calls, waits for calls in flight on other threads to return, ends every
+// sub-interpreter (joining their non-daemon Python threads), ends Python where it was
+// started, and frees every thread state. Handles and cached thread states of this run
+// become stale; later calls return `GILSTUFF_FINALIZED` until the next `gilstuff_init`.
+// Attached to a Python the host started, it detaches instead (Python keeps running) and
+// frees the thread states gilstuff made; if the host's Python exits first, gilstuff
+// stops itself the same way from an `atexit` hook.
 //
 // Returns `GILSTUFF_NOT_INITIALIZED` / `GILSTUFF_FINALIZING` / `GILSTUFF_FINALIZED` when
-// there is nothing to finalize, `GILSTUFF_ERR_WRONG_THREAD` inside a gilstuff callback
-// or, with `GILSTUFF_ORIGIN_CALLER`, from another thread than the one that called init.
+// there is nothing to finalize; `GILSTUFF_ERR_INTERP_BUSY` (gilstuff keeps running) when
+// a sub-interpreter still runs daemon Python threads; `GILSTUFF_ERR_WRONG_THREAD` inside
+// a gilstuff callback, on a thread that holds a Python thread state (after its own
+// `PyGILState_Ensure`, or a Python thread calling through `ctypes.PyDLL`), on a Python
+// `threading.Thread` (Python's shutdown would wait for that very thread), or, with
+// `GILSTUFF_ORIGIN_CALLER`, from another thread than the one that called init.
 //
-// Thread and GIL rules: any thread (origin owned), not inside a gilstuff callback, not
-// holding the GIL. It blocks until calls in flight have returned: do not call it while
-// one of your own callbacks waits for the thread calling it.
+// Thread and GIL rules: any host thread (origin owned), not inside a gilstuff callback,
+// not holding the GIL. It blocks until calls in flight have returned: do not call it
+// while one of your own callbacks waits for the thread calling it.
 gilstuff_status gilstuff_finalize(struct gilstuff_error **err);
 
 // Whether gilstuff is running (initialised and not finalizing or finalized).
@@ -842,6 +854,12 @@ gilstuff_status gilstuff_value_list_get(const struct gilstuff_value *list,
                                         size_t index,
                                         const struct gilstuff_value **out,
                                         struct gilstuff_error **err);
+
+extern int _Py_IsFinalizing(void);
+
+extern void PyEval_RestoreThread(PyThreadState *ts);
+
+extern void PyEval_RestoreThread(PyThreadState *ts);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -4,7 +4,7 @@ use std::ffi::{c_char, c_void};
 
 use super::{arg_cstr, boundary, gilstuff_error};
 use crate::runtime::error::Error;
-use crate::runtime::gil;
+use crate::runtime::enter;
 use crate::runtime::status::gilstuff_status;
 
 /// A host function run by `gilstuff_with_gil` / `gilstuff_without_gil`. Return
@@ -53,7 +53,7 @@ pub extern "C" fn gilstuff_without_gil(
     boundary(err, || {
         let cb = cb.ok_or_else(|| Error::null_pointer("cb"))?;
         // SAFETY: as in `gilstuff_with_gil`.
-        gil::without_gil(|| unsafe { cb(userdata) })
+        enter::without_gil(|| unsafe { cb(userdata) })
     })
 }
 
@@ -67,6 +67,6 @@ pub extern "C" fn gilstuff_run_string(code: *const c_char, err: *mut *mut gilstu
     boundary(err, || {
         // SAFETY: `code` is NULL or a NUL-terminated string (header contract).
         let code = unsafe { arg_cstr(code, "code") }?;
-        gil::run_string(code)
+        enter::run_string(code)
     })
 }

@@ -6,9 +6,10 @@ use std::mem::size_of;
 use super::gil::gilstuff_callback;
 use super::{boundary, check_out, gilstuff_error, no_panic, put};
 use crate::runtime::error::{Error, Result};
-use crate::runtime::gil;
-use crate::runtime::interp::{self, Gen, InterpOptions};
-use crate::runtime::lifecycle;
+use crate::runtime::enter;
+use crate::runtime::interp::{self, Gen};
+use crate::runtime::state;
+use crate::runtime::subinterp::{self, InterpOptions};
 use crate::runtime::status::*;
 
 /// A Python interpreter: the main one or a sub-interpreter. An opaque token, never
@@ -27,7 +28,7 @@ pub(crate) fn id(interp: *mut gilstuff_interp) -> Result<Gen> {
             match interp::lookup(gen) {
                 Ok(_) => Ok(gen),
                 // Finalize ended it: report that, as for every call after finalize.
-                Err(_) if !lifecycle::is_initialized() => Err(lifecycle::refusal(lifecycle::state())),
+                Err(_) if !state::is_initialized() => Err(state::refusal(state::state())),
                 Err(e) => Err(e),
             }
         }
@@ -121,22 +122,25 @@ pub extern "C" fn gilstuff_interp_new(
         check_out(out, "out")?;
         // SAFETY: `cfg` is NULL or a valid config (header contract).
         let opts = unsafe { options(cfg) }?;
-        put(out, token(interp::create(opts)?.gen))
+        put(out, token(subinterp::create(opts)?.gen))
     })
 }
 
-/// Ends a sub-interpreter: waits for calls running in it on other threads, deletes the
-/// thread states threads cached for it, and ends it. Its object handles become invalid.
-/// `GILSTUFF_ERR_INTERP_BUSY` (nothing freed) while Python threads started in it still
-/// run: join them and call again. `GILSTUFF_ERR_INVALID_HANDLE` for a freed interpreter
-/// or the main one; `GILSTUFF_ERR_WRONG_THREAD` from inside a call running in it.
+/// Ends a sub-interpreter: waits for calls running in it on other threads (5 seconds at
+/// most), joins its non-daemon Python threads (as `Py_FinalizeEx` does for main),
+/// deletes the thread states threads keep for it, and ends it. Its object handles become
+/// invalid. `GILSTUFF_ERR_INTERP_BUSY` (nothing freed, the interpreter stays usable)
+/// while daemon Python threads still run in it or gilstuff calls in it do not return in
+/// time. `GILSTUFF_ERR_INVALID_HANDLE` for a freed interpreter or the main one;
+/// `GILSTUFF_ERR_WRONG_THREAD` from inside a call running in it.
 ///
-/// Thread and GIL rules: any thread, including one that never entered the interpreter.
+/// Thread and GIL rules: any thread, including one that never entered the interpreter,
+/// also from inside a callback of another interpreter (it is left while waiting).
 #[no_mangle]
 pub extern "C" fn gilstuff_interp_free(interp: *mut gilstuff_interp, err: *mut *mut gilstuff_error) -> gilstuff_status {
     boundary(err, || match id(interp)? {
         0 => Err(Error::new(GILSTUFF_ERR_INVALID_HANDLE, "the main interpreter cannot be freed: use gilstuff_finalize")),
-        gen => interp::free(gen),
+        gen => subinterp::free(gen),
     })
 }
 
@@ -167,7 +171,9 @@ pub extern "C" fn gilstuff_interp_main() -> *mut gilstuff_interp {
 /// is left for the duration and entered again afterwards.
 ///
 /// Thread and GIL rules: any thread; each (thread, interpreter) pair keeps one thread
-/// state across calls.
+/// state across calls. Inside `cb`, `PyGILState_Ensure`/`Release` work on CPython 3.12+
+/// (they find the sub-interpreter's state); before 3.12 they deadlock on a
+/// sub-interpreter (CPython does not support mixing them with sub-interpreters).
 #[no_mangle]
 pub extern "C" fn gilstuff_with_interp(
     interp: *mut gilstuff_interp,
@@ -179,6 +185,6 @@ pub extern "C" fn gilstuff_with_interp(
         let cb = cb.ok_or_else(|| Error::null_pointer("cb"))?;
         let gen = id(interp)?;
         // SAFETY: `cb` is a host function taking `userdata` (header contract).
-        gil::with_gil(gen, || unsafe { cb(userdata) })
+        enter::with_gil(gen, || unsafe { cb(userdata) })
     })
 }

@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use super::config::{self, gilstuff_config};
 use super::{boundary, gilstuff_error, no_panic};
-use crate::runtime::gil;
+use crate::runtime::enter;
 use crate::runtime::lifecycle;
 use crate::runtime::status::gilstuff_status;
 
@@ -32,18 +32,25 @@ pub extern "C" fn gilstuff_init(cfg: *const gilstuff_config, err: *mut *mut gils
     })
 }
 
-/// Stops new calls, waits for calls in flight on other threads to return, ends Python
-/// where it was started, and frees every thread state. Handles and cached thread states
-/// of this run become stale; later calls return `GILSTUFF_FINALIZED` until the next
-/// `gilstuff_init`.
+/// Stops new calls, waits for calls in flight on other threads to return, ends every
+/// sub-interpreter (joining their non-daemon Python threads), ends Python where it was
+/// started, and frees every thread state. Handles and cached thread states of this run
+/// become stale; later calls return `GILSTUFF_FINALIZED` until the next `gilstuff_init`.
+/// Attached to a Python the host started, it detaches instead (Python keeps running) and
+/// frees the thread states gilstuff made; if the host's Python exits first, gilstuff
+/// stops itself the same way from an `atexit` hook.
 ///
 /// Returns `GILSTUFF_NOT_INITIALIZED` / `GILSTUFF_FINALIZING` / `GILSTUFF_FINALIZED` when
-/// there is nothing to finalize, `GILSTUFF_ERR_WRONG_THREAD` inside a gilstuff callback
-/// or, with `GILSTUFF_ORIGIN_CALLER`, from another thread than the one that called init.
+/// there is nothing to finalize; `GILSTUFF_ERR_INTERP_BUSY` (gilstuff keeps running) when
+/// a sub-interpreter still runs daemon Python threads; `GILSTUFF_ERR_WRONG_THREAD` inside
+/// a gilstuff callback, on a thread that holds a Python thread state (after its own
+/// `PyGILState_Ensure`, or a Python thread calling through `ctypes.PyDLL`), on a Python
+/// `threading.Thread` (Python's shutdown would wait for that very thread), or, with
+/// `GILSTUFF_ORIGIN_CALLER`, from another thread than the one that called init.
 ///
-/// Thread and GIL rules: any thread (origin owned), not inside a gilstuff callback, not
-/// holding the GIL. It blocks until calls in flight have returned: do not call it while
-/// one of your own callbacks waits for the thread calling it.
+/// Thread and GIL rules: any host thread (origin owned), not inside a gilstuff callback,
+/// not holding the GIL. It blocks until calls in flight have returned: do not call it
+/// while one of your own callbacks waits for the thread calling it.
 #[no_mangle]
 pub extern "C" fn gilstuff_finalize(err: *mut *mut gilstuff_error) -> gilstuff_status {
     boundary(err, lifecycle::finalize)
@@ -96,7 +103,7 @@ pub extern "C" fn gilstuff_version() -> *const c_char {
 /// callback).
 #[no_mangle]
 pub extern "C" fn gilstuff_thread_register(err: *mut *mut gilstuff_error) -> gilstuff_status {
-    boundary(err, gil::register_thread)
+    boundary(err, enter::register_thread)
 }
 
 /// Deletes this OS thread's thread states now (Python `threading.local` data of this
@@ -108,5 +115,5 @@ pub extern "C" fn gilstuff_thread_register(err: *mut *mut gilstuff_error) -> gil
 /// (`GILSTUFF_ERR_WRONG_THREAD`), not holding the GIL.
 #[no_mangle]
 pub extern "C" fn gilstuff_thread_unregister(err: *mut *mut gilstuff_error) -> gilstuff_status {
-    boundary(err, gil::unregister_thread)
+    boundary(err, enter::unregister_thread)
 }

@@ -1,9 +1,10 @@
 //! The handle table behind `gilstuff_object *`.
 //!
-//! A handle is not a pointer but a token: slot index + 1 in the low 32 bits, the slot's
-//! generation in the high 32 bits. A slot is never freed, only reused with a new
+//! A handle is not a pointer but a 64-bit token: slot index + 1 in the low 24 bits, the
+//! slot's generation in the high 40 bits. A slot is never freed, only reused with a new
 //! generation, so any token — released, stale, from an earlier epoch, made up — can be
-//! checked without touching freed memory. Tokens of 0 (NULL) are never valid.
+//! checked without touching freed memory: a stale token could name a live object again
+//! only after 2^40 reuses of its slot. Tokens of 0 (NULL) are never valid.
 //!
 //! Slots live in segments that are allocated on demand and never freed, so a slot's
 //! address is stable and readable from any thread.
@@ -18,11 +19,24 @@ use pyo3_ffi as ffi;
 use super::error::{Error, Result};
 use super::status::*;
 
+#[cfg(not(target_pointer_width = "64"))]
+compile_error!(
+    "gilstuff handles are 64-bit tokens (24-bit slot index, 40-bit generation) carried in a \
+     pointer-sized `gilstuff_object *`: a 32-bit pointer cannot hold 40 generation bits, so \
+     stale handles could not be told from live ones. Build for a 64-bit target."
+);
+
+/// Bits of a token that hold the slot index + 1.
+const INDEX_BITS: u32 = 24;
+/// Bits of a token that hold the slot's generation.
+const GEN_BITS: u32 = 64 - INDEX_BITS;
+const GEN_MASK: u64 = (1 << GEN_BITS) - 1;
+
 const SEGMENT_BITS: u32 = 12;
 const SEGMENT_LEN: usize = 1 << SEGMENT_BITS;
-const MAX_SEGMENTS: usize = 1 << 12;
-/// At most this many handles exist at once (16 Mi).
-const MAX_SLOTS: u32 = (SEGMENT_LEN * MAX_SEGMENTS) as u32;
+const MAX_SEGMENTS: usize = 1 << (INDEX_BITS - SEGMENT_BITS);
+/// At most this many handles exist at once (16 Mi - 1: index + 1 must fit INDEX_BITS).
+const MAX_SLOTS: u32 = (SEGMENT_LEN * MAX_SEGMENTS) as u32 - 1;
 
 const LIVE: u64 = 1;
 
@@ -46,22 +60,26 @@ static FREE: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 const LOCAL_SLOTS: usize = 64;
 
 /// A thread's own released slots: reused without a lock by its next handles. Handed to
-/// `FREE` when full and when the thread exits (`flush_thread_slots`).
+/// `FREE` when full and when the thread exits (its destructor). After that destructor ran
+/// (a release from a later pthread key destructor), slots go straight to `FREE`.
 struct LocalSlots {
     slots: UnsafeCell<[u32; LOCAL_SLOTS]>,
     len: Cell<usize>,
-    /// Whether this thread's exit hook (tstate's `ThreadExtra` destructor) is registered.
-    hooked: Cell<bool>,
+}
+
+impl Drop for LocalSlots {
+    fn drop(&mut self) {
+        let n = self.len.replace(0);
+        FREE.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&self.slots.get_mut()[..n]);
+    }
 }
 
 thread_local! {
-    static LOCAL: LocalSlots = const {
-        LocalSlots { slots: UnsafeCell::new([0; LOCAL_SLOTS]), len: Cell::new(0), hooked: Cell::new(false) }
-    };
+    static LOCAL: LocalSlots = const { LocalSlots { slots: UnsafeCell::new([0; LOCAL_SLOTS]), len: Cell::new(0) } };
 }
 
 fn local_pop() -> Option<u32> {
-    LOCAL.with(|l| {
+    LOCAL.try_with(|l| {
         let n = l.len.get();
         if n == 0 {
             return None;
@@ -70,14 +88,12 @@ fn local_pop() -> Option<u32> {
         // SAFETY: only this thread touches its LOCAL; n - 1 < LOCAL_SLOTS.
         Some(unsafe { (*l.slots.get())[n - 1] })
     })
+    .ok()
+    .flatten()
 }
 
 fn local_push(index: u32) {
-    LOCAL.with(|l| {
-        if !l.hooked.get() {
-            l.hooked.set(true);
-            super::tstate::hook_thread_exit();
-        }
+    let kept = LOCAL.try_with(|l| {
         let mut n = l.len.get();
         // SAFETY: only this thread touches its LOCAL; indices stay below LOCAL_SLOTS.
         let slots = unsafe { &mut *l.slots.get() };
@@ -88,17 +104,10 @@ fn local_push(index: u32) {
         }
         slots[n] = index;
         l.len.set(n + 1);
-    })
-}
-
-/// Hands this thread's kept slots to `FREE` (at thread exit).
-pub(crate) fn flush_thread_slots() {
-    let _ = LOCAL.try_with(|l| {
-        let n = l.len.replace(0);
-        // SAFETY: only this thread touches its LOCAL.
-        let slots = unsafe { &*l.slots.get() };
-        FREE.lock().unwrap_or_else(|e| e.into_inner()).extend_from_slice(&slots[..n]);
     });
+    if kept.is_err() {
+        FREE.lock().unwrap_or_else(|e| e.into_inner()).push(index);
+    }
 }
 
 /// A handle token as C sees it.
@@ -113,13 +122,13 @@ pub struct Target {
 }
 
 #[inline(always)]
-fn decode(token: Token) -> Option<(u32, u32)> {
+fn decode(token: Token) -> Option<(u32, u64)> {
     let token = token as u64;
-    let index = (token & 0xffff_ffff) as u32;
+    let index = (token & ((1 << INDEX_BITS) - 1)) as u32;
     if index == 0 || index > MAX_SLOTS {
         return None;
     }
-    Some((index - 1, (token >> 32) as u32))
+    Some((index - 1, token >> INDEX_BITS))
 }
 
 #[inline(always)]
@@ -178,10 +187,10 @@ pub fn insert(object: *mut ffi::PyObject, interp: u64, epoch: u64) -> Result<Tok
     s.object.store(object, Ordering::Relaxed);
     s.interp.store(interp, Ordering::Relaxed);
     s.epoch.store(epoch, Ordering::Relaxed);
-    let generation = (s.state.load(Ordering::Relaxed) >> 1) as u32;
+    let generation = s.state.load(Ordering::Relaxed) >> 1;
     // Release: a thread that sees LIVE also sees the fields above.
-    s.state.store(((generation as u64) << 1) | LIVE, Ordering::Release);
-    Ok(((generation as u64) << 32 | (index as u64 + 1)) as Token)
+    s.state.store((generation << 1) | LIVE, Ordering::Release);
+    Ok((generation << INDEX_BITS | (index as u64 + 1)) as Token)
 }
 
 /// The live handle's target, or `INVALID_HANDLE`.
@@ -202,7 +211,7 @@ pub fn get(token: Token) -> Result<Target> {
 pub fn peek(token: Token) -> Option<Target> {
     let (index, generation) = decode(token)?;
     let s = slot(index)?;
-    if s.state.load(Ordering::Acquire) != (generation as u64) << 1 | LIVE {
+    if s.state.load(Ordering::Acquire) != generation << 1 | LIVE {
         return None;
     }
     Some(Target {
@@ -219,15 +228,16 @@ pub fn still_live(token: Token) -> bool {
     // Orders the caller's earlier reads of the slot before this load.
     std::sync::atomic::fence(Ordering::Acquire);
     let Some((index, generation)) = decode(token) else { return false };
-    slot(index).is_some_and(|s| s.state.load(Ordering::Relaxed) == (generation as u64) << 1 | LIVE)
+    slot(index).is_some_and(|s| s.state.load(Ordering::Relaxed) == generation << 1 | LIVE)
 }
 
 /// Ends a handle: exactly one caller wins; it gets the reference back to dispose of.
 pub fn remove(token: Token) -> Result<Target> {
     let (index, generation) = decode(token).ok_or_else(invalid)?;
     let s = slot(index).ok_or_else(invalid)?;
-    let live = (generation as u64) << 1 | LIVE;
-    let next = (generation.wrapping_add(1) as u64) << 1;
+    let live = generation << 1 | LIVE;
+    // Generations wrap within GEN_BITS, so that every one fits a token.
+    let next = ((generation + 1) & GEN_MASK) << 1;
     // Acquire pairs with `insert`'s Release store of the fields read below.
     s.state.compare_exchange(live, next, Ordering::AcqRel, Ordering::Relaxed).map_err(|_| invalid())?;
     let target = Target {

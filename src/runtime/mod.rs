@@ -1,17 +1,38 @@
 //! The safe core: everything gilstuff does, in Rust terms. The C surface in `capi` is a
 //! thin layer of argument checks and a panic boundary over these modules.
+//!
+//! The modules form a chain without cycles; each uses only those above it:
+//!
+//! ```text
+//! status, error, config, registry, barrier, cpython     leaves
+//! state        lifecycle state and epoch: the cell every entry reads
+//! thread       the per-thread context: kept thread states, "in a call" flag
+//! pending      a decref queue (one per interpreter)
+//! interp       the interpreter table: main (gen 0) and sub-interpreters
+//! kept         making, finding and deleting a thread's kept states; thread exit
+//! enter        entering and leaving an interpreter: the hot path
+//! handles      the handle table behind gilstuff_object
+//! object       Python objects behind handles; value: portable values
+//! subinterp    creating and ending sub-interpreters (keeper threads)
+//! pool         pools of sub-interpreters
+//! lifecycle    init and finalize
+//! ```
 
 pub mod barrier;
 pub mod config;
+pub(crate) mod cpython;
+pub(crate) mod enter;
 pub mod error;
-pub(crate) mod gil;
 pub mod handles;
 pub mod interp;
-pub mod object;
+pub(crate) mod kept;
 pub mod lifecycle;
+pub mod object;
 pub(crate) mod pending;
 pub mod pool;
 pub mod registry;
+pub mod state;
 pub mod status;
-pub(crate) mod tstate;
+pub mod subinterp;
+pub(crate) mod thread;
 pub mod value;

@@ -11,11 +11,10 @@ use std::ptr;
 use pyo3_ffi as ffi;
 
 use super::error::{self, Error, Result};
-use super::gil::{self, Gil};
+use super::enter::{self, Entered};
 use super::handles::{self, Token};
 use super::interp;
-use super::lifecycle;
-use super::pending;
+use super::state;
 use super::status::*;
 
 /// An owned reference, released on drop. Only made and dropped with the GIL held.
@@ -64,8 +63,8 @@ pub type InterpId = interp::Gen;
 
 /// Enters `interp` on this thread.
 #[inline(always)]
-fn enter(interp: InterpId) -> Result<Gil> {
-    Ok(gil::acquire_in(interp)?)
+fn enter(interp: InterpId) -> Result<Entered> {
+    Ok(enter::enter(interp)?)
 }
 
 fn dead_interp() -> Error {
@@ -74,11 +73,11 @@ fn dead_interp() -> Error {
 
 #[inline]
 fn check_epoch(epoch: u64) -> Result<()> {
-    let st = lifecycle::state();
-    if st != lifecycle::RUNNING {
-        return Err(lifecycle::refusal(st));
+    let st = state::state();
+    if st != state::RUNNING {
+        return Err(state::refusal(st));
     }
-    if epoch != lifecycle::epoch() {
+    if epoch != state::epoch() {
         return Err(Error::new(
             GILSTUFF_ERR_INVALID_HANDLE,
             "invalid handle: it belongs to an earlier gilstuff_init; its object died at gilstuff_finalize",
@@ -90,7 +89,7 @@ fn check_epoch(epoch: u64) -> Result<()> {
 /// The handle's object, with a reference held for the call.
 ///
 /// `_gil` proves this thread is inside `interp`.
-fn object(_gil: &Gil, interp: InterpId, token: Token) -> Result<Owned> {
+fn object(_gil: &Entered, interp: InterpId, token: Token) -> Result<Owned> {
     let t = handles::get(token)?;
     check_epoch(t.epoch)?;
     if t.interp != interp {
@@ -109,7 +108,7 @@ fn object(_gil: &Gil, interp: InterpId, token: Token) -> Result<Owned> {
 
 /// Enters the handle's interpreter and resolves the handle.
 #[inline(always)]
-fn enter_with(token: Token) -> Result<(Gil, InterpId, Owned)> {
+fn enter_with(token: Token) -> Result<(Entered, InterpId, Owned)> {
     // Read before entering, to know which interpreter to enter; checked again once the
     // GIL is held (a release may race with the read).
     let t = handles::peek(token).ok_or_else(handles::invalid)?;
@@ -122,7 +121,7 @@ fn enter_with(token: Token) -> Result<(Gil, InterpId, Owned)> {
     // Still live under the GIL means no release happened since `peek` (a slot's live state
     // never recurs), so `t` is what it names. And of the epoch now running: an entry waits
     // out any finalize, so the epoch cannot change after this check.
-    if !handles::still_live(token) || t.epoch != lifecycle::epoch() {
+    if !handles::still_live(token) || t.epoch != state::epoch() {
         return Err(stale(token));
     }
     // SAFETY: the interpreter's GIL is held and the handle is live under it: its decref
@@ -140,9 +139,9 @@ fn stale(token: Token) -> Error {
     }
 }
 
-fn new_handle(_gil: &Gil, interp: InterpId, obj: Owned) -> Result<Token> {
+fn new_handle(_gil: &Entered, interp: InterpId, obj: Owned) -> Result<Token> {
     let p = obj.into_ptr();
-    handles::insert(p, interp, lifecycle::epoch()).inspect_err(|_| {
+    handles::insert(p, interp, state::epoch()).inspect_err(|_| {
         // SAFETY: GIL held (`_gil`); `p` is the owned reference that was not stored.
         unsafe { ffi::Py_DECREF(p) }
     })
@@ -418,7 +417,7 @@ pub fn setattr(token: Token, name: &CStr, value: Token) -> Result<()> {
 }
 
 /// The kwargs handle's dict, or a TYPE error.
-fn kwargs_dict(gil: &Gil, interp: InterpId, kwargs: Option<Token>) -> Result<Option<Owned>> {
+fn kwargs_dict(gil: &Entered, interp: InterpId, kwargs: Option<Token>) -> Result<Option<Owned>> {
     let Some(k) = kwargs else { return Ok(None) };
     let k = object(gil, interp, k)?;
     // SAFETY: GIL held.
@@ -433,13 +432,13 @@ fn kwargs_dict(gil: &Gil, interp: InterpId, kwargs: Option<Token>) -> Result<Opt
 
 /// `callable()`. `_gil` proves the GIL is held.
 #[inline(always)]
-fn call_no_args(_gil: &Gil, callable: &Owned) -> Result<Owned> {
+fn call_no_args(_gil: &Entered, callable: &Owned) -> Result<Owned> {
     // SAFETY: GIL held; the result is a new reference or NULL with an exception set.
     unsafe { Owned::from_new(ffi::PyObject_CallNoArgs(callable.ptr())) }
 }
 
 /// Calls `callable(*args, **kwargs)` inside an entered interpreter; returns the result.
-fn apply(gil: &Gil, interp: InterpId, callable: &Owned, args: &[Token], kwargs: Option<Token>) -> Result<Owned> {
+fn apply(gil: &Entered, interp: InterpId, callable: &Owned, args: &[Token], kwargs: Option<Token>) -> Result<Owned> {
     if args.is_empty() && kwargs.is_none() {
         return call_no_args(gil, callable);
     }
@@ -478,7 +477,7 @@ pub fn call_method(obj: Token, name: &CStr, args: &[Token], kwargs: Option<Token
 }
 
 /// The globals to run code in: the handle's dict, or `__main__`'s.
-fn globals(gil: &Gil, interp: InterpId, globals: Option<Token>) -> Result<Owned> {
+fn globals(gil: &Entered, interp: InterpId, globals: Option<Token>) -> Result<Owned> {
     match globals {
         Some(g) => {
             let g = object(gil, interp, g)?;
@@ -490,17 +489,14 @@ fn globals(gil: &Gil, interp: InterpId, globals: Option<Token>) -> Result<Owned>
         }
         // SAFETY: GIL held; __main__ always exists once Python runs.
         None => unsafe {
-            let main = ffi::PyImport_AddModule(c"__main__".as_ptr());
-            if main.is_null() {
-                return Err(Error::fetch_python());
-            }
-            Ok(Owned::from_borrowed(ffi::PyModule_GetDict(main)))
+            let main = Owned::from_new(ffi::compat::PyImport_AddModuleRef(c"__main__".as_ptr()))?;
+            Ok(Owned::from_borrowed(ffi::PyModule_GetDict(main.ptr())))
         },
     }
 }
 
 /// Runs `code` as an expression or as statements; returns its value (None for statements).
-fn run(gil: &Gil, interp: InterpId, code: &CStr, globals_token: Option<Token>, expression: bool) -> Result<Owned> {
+fn run(gil: &Entered, interp: InterpId, code: &CStr, globals_token: Option<Token>, expression: bool) -> Result<Owned> {
     let g = globals(gil, interp, globals_token)?;
     let start = if expression { ffi::Py_eval_input } else { ffi::Py_file_input };
     // SAFETY: GIL held.
@@ -536,15 +532,16 @@ pub fn clone(token: Token) -> Result<Token> {
 /// and only forgotten when its interpreter is gone (after finalize, earlier epoch).
 pub fn release(token: Token) -> Result<()> {
     let t = handles::remove(token)?;
-    if t.interp != 0 && interp::lookup(t.interp).is_err() {
+    let Some(interp) = interp::record(t.interp) else { return Ok(()) };
+    if t.epoch != interp.epoch() || !interp.is_alive() {
         return Ok(()); // the interpreter ended and took the object with it
     }
-    if gil::attached_to(t.interp) && t.epoch == lifecycle::epoch() {
-        // SAFETY: this thread holds the GIL of the handle's interpreter, which is the
-        // current epoch's, so the owned reference is alive.
+    if enter::holds(t.interp, t.epoch) {
+        // SAFETY: this thread has a state of the handle's interpreter attached (so holds
+        // its GIL), in the handle's epoch, so the owned reference is alive.
         unsafe { ffi::Py_DECREF(t.object) };
     } else {
-        pending::push(t.object, t.interp, t.epoch);
+        interp.pending.push(t.object, t.epoch);
     }
     Ok(())
 }

@@ -1,91 +1,66 @@
-//! Decrefs queued by threads that do not hold the GIL, applied at the next entry.
+//! Decrefs queued by threads that do not hold an interpreter's GIL, applied at that
+//! interpreter's next entry.
 //!
 //! A host may drop a reference from any thread (a Go finalizer, a Pony `_final`): taking
-//! the GIL there could deadlock or, during finalize, hang. So the reference is queued with
-//! the epoch it belongs to, and the next thread that enters Python applies the queue.
-//! Entries of another epoch are discarded: their objects died with that interpreter.
+//! the GIL there could deadlock or, during finalize, hang. So the reference goes to its
+//! interpreter's own queue, and the next thread that enters that interpreter applies it.
+//! Each interpreter has its own queue: a decref queued for an idle interpreter costs the
+//! others nothing (one relaxed load of their own length on entry). A queue is emptied
+//! without applying when its interpreter ends or a new epoch starts.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use pyo3_ffi as ffi;
 
-use super::lifecycle;
-
-struct Queued {
-    object: usize,
-    interp: u64,
-    epoch: u64,
+pub(crate) struct Queue {
+    /// Owned references, as addresses, with the epoch they were made in.
+    items: Mutex<Vec<(usize, u64)>>,
+    /// `items.len()`, read without the lock on every entry.
+    len: AtomicUsize,
 }
 
-static QUEUE: Mutex<Vec<Queued>> = Mutex::new(Vec::new());
-
-thread_local! {
-    /// An emptied batch buffer, swapped into the queue when this thread takes the next
-    /// batch: the steady state of push → apply → push allocates nothing and takes the
-    /// lock once per apply.
-    static SPARE: Cell<Vec<Queued>> = const { Cell::new(Vec::new()) };
-}
-/// Length of `QUEUE`, read without the lock on every entry.
-static LEN: AtomicUsize = AtomicUsize::new(0);
-
-/// Queues a decref of `object`, an owned reference of interpreter `interp` made in epoch
-/// `epoch`. A reference whose interpreter is already gone is only forgotten.
-pub(crate) fn push(object: *mut ffi::PyObject, interp: u64, epoch: u64) {
-    if epoch != lifecycle::epoch() || lifecycle::state() == lifecycle::FINALIZED {
-        return;
+impl Queue {
+    pub const fn new() -> Queue {
+        Queue { items: Mutex::new(Vec::new()), len: AtomicUsize::new(0) }
     }
-    let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.push(Queued { object: object as usize, interp, epoch });
-    LEN.store(q.len(), Ordering::Release);
-}
 
-/// Applies the queued decrefs of interpreter `interp` in the current epoch. Cheap when
-/// the queue is empty.
-///
-/// The caller holds `interp`'s GIL (every entry calls this).
-#[inline(always)]
-pub(crate) fn apply(interp: u64) {
-    if LEN.load(Ordering::Relaxed) != 0 {
-        apply_slow(interp);
+    pub fn push(&self, object: *mut ffi::PyObject, epoch: u64) {
+        let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        q.push((object as usize, epoch));
+        self.len.store(q.len(), Ordering::Release);
     }
-}
 
-#[cold]
-fn apply_slow(interp: u64) {
-    let epoch = lifecycle::epoch();
-    let mut mine = SPARE.try_with(Cell::take).unwrap_or_default();
-    {
-        let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-        if !q.iter().any(|item| item.interp == interp) {
-            let _ = SPARE.try_with(|s| s.set(mine));
-            return; // only other interpreters' decrefs are queued
+    /// Applies the queued decrefs of `epoch` (others are dropped: their objects died).
+    ///
+    /// # Safety
+    /// The caller holds the GIL of the interpreter this queue belongs to, in `epoch`.
+    #[inline(always)]
+    pub unsafe fn apply(&self, epoch: u64) {
+        if self.len.load(Ordering::Relaxed) != 0 {
+            self.apply_slow(epoch);
         }
-        if q.iter().all(|item| item.interp == interp) {
-            // The common case: one interpreter. Take the batch, leave our empty buffer.
-            std::mem::swap(&mut *q, &mut mine);
-        } else {
-            // Entries of gone epochs are dropped here too: their objects died with Python.
-            q.retain(|item| item.epoch == epoch);
-            let (taken, others): (Vec<_>, Vec<_>) = q.drain(..).partition(|item| item.interp == interp);
-            *q = others;
-            mine = taken;
-        }
-        LEN.store(q.len(), Ordering::Release);
     }
-    for item in mine.drain(..).filter(|item| item.epoch == epoch) {
-        // SAFETY: the GIL of `interp` is held (caller) and the reference is owned and of
-        // this epoch's `interp`, so the object is alive until this decref.
-        unsafe { ffi::Py_DECREF(item.object as *mut ffi::PyObject) };
-    }
-    // Keep the emptied buffer for this thread's next batch.
-    let _ = SPARE.try_with(|s| s.set(mine));
-}
 
-/// Drops the queued decrefs of an interpreter that has ended: its objects are gone.
-pub(crate) fn forget_interp(interp: u64) {
-    let mut q = QUEUE.lock().unwrap_or_else(|e| e.into_inner());
-    q.retain(|item| item.interp != interp);
-    LEN.store(q.len(), Ordering::Release);
+    #[cold]
+    unsafe fn apply_slow(&self, epoch: u64) {
+        let batch = {
+            let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
+            self.len.store(0, Ordering::Release);
+            std::mem::take(&mut *q)
+        };
+        for (object, _) in batch.into_iter().filter(|&(_, e)| e == epoch) {
+            // SAFETY: the GIL is held (caller) and the reference is an owned one of this
+            // interpreter and epoch, so the object is alive until this decref.
+            ffi::Py_DECREF(object as *mut ffi::PyObject);
+        }
+    }
+
+    /// Forgets every queued reference (their interpreter ended).
+    pub fn clear(&self) {
+        let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
+        q.clear();
+        q.shrink_to_fit();
+        self.len.store(0, Ordering::Release);
+    }
 }

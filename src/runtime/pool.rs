@@ -16,8 +16,9 @@ use std::time::Duration;
 use pyo3_ffi as ffi;
 
 use super::error::{Error, Result};
-use super::gil;
-use super::interp::{self, Interp, InterpOptions};
+use super::enter;
+use super::interp::Interp;
+use super::subinterp::{self, InterpOptions};
 use super::object::Owned;
 use super::registry::Registry;
 use super::status::*;
@@ -63,11 +64,11 @@ pub fn create(n: usize, opts: InterpOptions) -> Result<usize> {
     }
     let mut members = Vec::with_capacity(n);
     for _ in 0..n {
-        match interp::create(opts) {
+        match subinterp::create(opts) {
             Ok(i) => members.push(Member { interp: i, idle: AtomicBool::new(true), functions: UnsafeCell::new(Vec::new()) }),
             Err(e) => {
                 for m in members {
-                    let _ = interp::free(m.interp.gen);
+                    let _ = subinterp::free(m.interp.gen);
                 }
                 return Err(e);
             }
@@ -111,9 +112,14 @@ pub fn call(id: usize, module: &CStr, function: &CStr, args: &[&Value]) -> Resul
 
 impl Pool {
     fn run(&self, module: &CStr, function: &CStr, args: &[&Value]) -> Result<Value> {
-        let member = self.take();
+        // Waiting for an idle member happens holding nothing (this thread may be inside a
+        // callback holding another interpreter's GIL, which the busy members may need).
+        let member = match self.try_take() {
+            Some(m) => m,
+            None => enter::outside(|| self.take())?,
+        };
         let result = (|| {
-            let _gil = gil::acquire_in(member.interp.gen)?;
+            let _gil = enter::enter(member.interp.gen)?;
             // SAFETY: this thread took `member` and holds its interpreter's GIL.
             unsafe { member.call(module, function, args) }
         })();
@@ -126,16 +132,20 @@ impl Pool {
         result
     }
 
-    /// Takes an idle member, waiting for one if all are busy.
-    fn take(&self) -> &Member {
+    /// Takes an idle member if there is one.
+    fn try_take(&self) -> Option<&Member> {
         let n = self.members.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        (0..n).map(|k| &self.members[(start + k) % n]).find(|m| {
+            m.idle.load(Ordering::Relaxed) && m.idle.compare_exchange(true, false, Ordering::Acquire, Ordering::Relaxed).is_ok()
+        })
+    }
+
+    /// Takes an idle member, waiting for one if all are busy. Call it holding no GIL.
+    fn take(&self) -> &Member {
         loop {
-            let start = self.next.fetch_add(1, Ordering::Relaxed);
-            for k in 0..n {
-                let m = &self.members[(start + k) % n];
-                if m.idle.load(Ordering::Relaxed) && m.idle.compare_exchange(true, false, Ordering::Acquire, Ordering::Relaxed).is_ok() {
-                    return m;
-                }
+            if let Some(m) = self.try_take() {
+                return m;
             }
             let (lock, cv) = &self.wake;
             let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -195,18 +205,21 @@ pub fn free(id: usize) -> Result<()> {
     if pool.closing.swap(true, Ordering::SeqCst) {
         return Err(freed());
     }
-    let mut pause = Duration::from_micros(10);
-    while pool.calls.load(Ordering::SeqCst) != 0 {
-        std::thread::sleep(pause);
-        pause = (pause * 2).min(Duration::from_millis(1));
-    }
+    // Calls in flight may need a GIL this thread holds: wait holding none.
+    enter::outside(|| {
+        let mut pause = Duration::from_micros(10);
+        while pool.calls.load(Ordering::SeqCst) != 0 {
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(Duration::from_millis(1));
+        }
+    })?;
     let mut first_error = None;
     for m in &pool.members {
-        let forgot = gil::acquire_in(m.interp.gen).map(|_gil| {
+        let forgot = enter::enter(m.interp.gen).map(|_gil| {
             // SAFETY: no call is in flight (closing, calls == 0) and the GIL is held.
             unsafe { m.forget_functions() }
         });
-        let freed = forgot.map_err(Error::from).and_then(|()| interp::free(m.interp.gen));
+        let freed = forgot.map_err(Error::from).and_then(|()| subinterp::free(m.interp.gen));
         if let Err(e) = freed {
             first_error.get_or_insert(e);
         }

@@ -13,7 +13,7 @@ use std::ffi::CStr;
 use pyo3_ffi as ffi;
 
 use super::error::{Error, Result};
-use super::gil;
+use super::enter;
 use super::object::{self, Owned};
 use super::status::*;
 
@@ -171,13 +171,19 @@ unsafe fn from_python_at(obj: &Owned, depth: usize) -> Result<Value> {
         // that changes the list, but a stale length must never index past the end.
         let mut i = 0;
         while i < len(p) {
-            let item = if list { ffi::PyList_GetItem(p, i) } else { ffi::PyTuple_GetItem(p, i) };
-            if item.is_null() {
-                return Err(Error::fetch_python());
-            }
-            // SAFETY: `item` is a borrowed reference from the live sequence; the new
-            // reference keeps it alive while it is converted.
-            items.push(from_python_at(&Owned::from_borrowed(item), depth + 1)?);
+            // A strong reference where the C API has one (lists: free-threaded builds may
+            // change a list under a borrowed reference); a tuple's items cannot change.
+            let item = if list {
+                Owned::from_new(ffi::compat::PyList_GetItemRef(p, i))?
+            } else {
+                let item = ffi::PyTuple_GetItem(p, i);
+                if item.is_null() {
+                    return Err(Error::fetch_python());
+                }
+                // SAFETY: a borrowed reference from the live tuple, made strong here.
+                Owned::from_borrowed(item)
+            };
+            items.push(from_python_at(&item, depth + 1)?);
             i += 1;
         }
         return Ok(Value::List(items));
@@ -188,7 +194,7 @@ unsafe fn from_python_at(obj: &Owned, depth: usize) -> Result<Value> {
 /// `from_python(to_python(v))` in the main interpreter: for tests.
 #[doc(hidden)]
 pub fn roundtrip_through_python(v: &Value) -> Result<Value> {
-    let _gil = gil::acquire()?;
+    let _gil = enter::enter(0)?;
     // SAFETY: the main interpreter's GIL is held by `_gil`, which outlives `obj`.
     unsafe {
         let obj = to_python(v)?;
@@ -200,15 +206,12 @@ pub fn roundtrip_through_python(v: &Value) -> Result<Value> {
 /// for tests.
 #[doc(hidden)]
 pub fn eval_to_value(expr: &CStr) -> Result<Value> {
-    let _gil = gil::acquire()?;
+    let _gil = enter::enter(0)?;
     // SAFETY: the main interpreter's GIL is held by `_gil`, which outlives every Owned
     // here; `__main__` exists while Python runs and its dict is a borrowed reference.
     unsafe {
-        let main = ffi::PyImport_AddModule(c"__main__".as_ptr());
-        if main.is_null() {
-            return Err(Error::fetch_python());
-        }
-        let globals = ffi::PyModule_GetDict(main);
+        let main = Owned::from_new(ffi::compat::PyImport_AddModuleRef(c"__main__".as_ptr()))?;
+        let globals = ffi::PyModule_GetDict(main.ptr());
         let obj = Owned::from_new(ffi::PyRun_StringFlags(
             expr.as_ptr(),
             ffi::Py_eval_input,
