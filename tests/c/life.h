@@ -4,10 +4,8 @@
  *   life_main(argc, argv, scenarios, n)  runs each scenario in a child process of its own
  *                                        (fork before anything touches Python), each under
  *                                        its hang guard; argv[1] picks one scenario by name.
- *                                        Prints "ok <name>", "skip <name>: why" or
- *                                        "FAILED <name>: why" per scenario; returns 1 if any
- *                                        failed.
- *   life_skip(fmt, ...)                  ends the current scenario as skipped (a clear line)
+ *                                        Prints "ok <name>" or "FAILED <name>: why" per
+ *                                        scenario; returns 1 if any failed.
  *   life_exec(interp, code)              gilstuff_exec in `interp` (NULL = main), must succeed
  *   life_eval_long(interp, expr)         the int value of `expr` in `interp`
  *   life_new_interp(daemon_threads)      a sub-interpreter with the version's defaults;
@@ -53,20 +51,6 @@ static inline void life_sleep_ms(long ms) {
 
 static inline int life_is_refusal(gilstuff_status st) {
     return st == GILSTUFF_FINALIZING || st == GILSTUFF_FINALIZED || st == GILSTUFF_NOT_INITIALIZED;
-}
-
-/* Exit status of a child that skipped its scenario. */
-#define LIFE_EXIT_SKIP 77
-
-__attribute__((noreturn, format(printf, 1, 2))) static inline void life_skip(const char *fmt, ...) {
-    va_list ap;
-    printf("skip: ");
-    va_start(ap, fmt);
-    vprintf(fmt, ap);
-    va_end(ap);
-    printf("\n");
-    fflush(stdout);
-    exit(LIFE_EXIT_SKIP);
 }
 
 static inline void life_exec(gilstuff_interp *interp, const char *code) {
@@ -119,7 +103,7 @@ static inline const char *life_lib_path(void) {
     return info.dli_fname;
 }
 
-/* Runs one scenario in a child; returns 0 ok, 1 failed, 2 skipped. The child has its
+/* Runs one scenario in a child; returns 0 ok, 1 failed. The child has its
  * own hang guard (check_hang_guard); the parent kills it 15 s after that as a backstop. */
 static inline int life_run_one(const life_scenario *s) {
     fflush(stdout);
@@ -153,10 +137,6 @@ static inline int life_run_one(const life_scenario *s) {
         printf("ok %s\n", s->name);
         return 0;
     }
-    if (WIFEXITED(status) && WEXITSTATUS(status) == LIFE_EXIT_SKIP) {
-        printf("skip %s (see the line above)\n", s->name);
-        return 2;
-    }
     if (WIFEXITED(status))
         printf("FAILED %s: exit status %d%s\n", s->name, WEXITSTATUS(status),
                WEXITSTATUS(status) == 3 ? " (hang guard)" : "");
@@ -175,8 +155,7 @@ static inline int life_main(int argc, char **argv, const life_scenario *list, si
             continue;
         printf("-- %s: %s (python %s)\n", prog, list[i].name, gilstuff_python_version());
         ran++;
-        if (life_run_one(&list[i]) == 1)
-            failed++;
+        failed += life_run_one(&list[i]);
     }
     if (ran == 0)
         check_fail(__FILE__, __LINE__, NULL, "no scenario named %s", argc > 1 ? argv[1] : "(none)");
