@@ -28,6 +28,8 @@ import sys
 import tempfile
 import time
 
+from test_attach import default_lib_path, load
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 NTHREADS = 8
@@ -35,11 +37,6 @@ MIN_OK_CALLS = 20
 TIMEOUT = 60
 MODES = ("normal", "sysexit")
 MARKER = "child: foreign threads are calling; exiting"
-
-
-def default_lib_path():
-    ver = "%d.%d" % sys.version_info[:2]
-    return os.path.join(ROOT, "target", "py" + ver, "release", "libgilstuff.so")
 
 
 def child(mode, lib_path, helper_path):
@@ -50,14 +47,11 @@ def child(mode, lib_path, helper_path):
         os._exit(2)
 
     errp = ctypes.POINTER(ctypes.c_void_p)
-    lib = ctypes.CDLL(lib_path)
-    lib.gilstuff_init.argtypes = [ctypes.c_void_p, errp]
+    lib = load(lib_path)
     lib.gilstuff_interp_new.argtypes = [ctypes.c_void_p, errp, errp]
     lib.gilstuff_exec.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, errp]
-    for f in ("gilstuff_init", "gilstuff_interp_new", "gilstuff_exec"):
+    for f in ("gilstuff_interp_new", "gilstuff_exec"):
         getattr(lib, f).restype = ctypes.c_uint32
-    lib.gilstuff_status_name.argtypes = [ctypes.c_uint32]
-    lib.gilstuff_status_name.restype = ctypes.c_char_p
 
     st = lib.gilstuff_init(None, None)
     if st != 0:
@@ -137,9 +131,7 @@ def driver(lib_path):
         print("test_attach_exit: library not found: %s (pass it as argv[1] or GILSTUFF_LIB)" % lib_path,
               file=sys.stderr)
         return 1
-    lib = ctypes.CDLL(lib_path)
-    lib.gilstuff_python_version.restype = ctypes.c_char_p
-    built = lib.gilstuff_python_version().decode()
+    built = load(lib_path).gilstuff_python_version().decode()
     if built.split(".")[:2] != platform.python_version().split(".")[:2]:
         print("test_attach_exit: %s is built for Python %s, this is %s" % (lib_path, built, platform.python_version()),
               file=sys.stderr)
