@@ -28,7 +28,8 @@ import sys
 import tempfile
 import time
 
-from test_attach import default_lib_path, load
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree from the import below
+from test_attach import default_lib_path, load  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
