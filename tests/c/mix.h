@@ -333,8 +333,11 @@ static inline int mix_run(int argc, char **argv, const char *prog, const mix_cas
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc > 1) {
         for (size_t i = 0; i < n; i++)
-            if (strcmp(argv[1], cases[i].name) == 0)
-                return mix_run_one(&cases[i]);
+            if (strcmp(argv[1], cases[i].name) == 0) {
+                mix_run_one(&cases[i]);
+                printf("case %s: ok\n", cases[i].name);
+                return 0;
+            }
         fprintf(stderr, "%s: no case named %s\n", prog, argv[1]);
         return 2;
     }
