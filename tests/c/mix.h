@@ -24,6 +24,8 @@
  *   mix_expect_current_who(who)               with a GIL held: the current interpreter's
  *                                             __main__.WHO is who (raw C API only)
  *   mix_expect_current_is_main(bool)          with a GIL held: current interp is/isn't main
+ *   mix_main_attr(name) / mix_main_eval(expr) with a GIL held: the current interpreter's
+ *                                             __main__.name / eval in it (new references)
  *   mix_exec(interp, code) / mix_eval_int / mix_eval_str
  *   mix_release(obj)
  *   mix_thread_start/join                     pthreads that fail the case if they fail
@@ -246,16 +248,48 @@ static inline void mix_set_who(gilstuff_interp *interp, const char *who) {
 
 /* ------------------------------------------------------------------ the raw C API */
 
+/* With a GIL held: a new reference to the current interpreter's __main__ module. */
+static inline PyObject *mix_main_module(void) {
+#if PY_VERSION_HEX >= 0x030D0000
+    PyObject *m = PyImport_AddModuleRef("__main__");
+#else
+    PyObject *m = PyImport_AddModule("__main__");
+    Py_XINCREF(m);
+#endif
+    CHECK(m != NULL);
+    return m;
+}
+
+/* With a GIL held: the current interpreter's __main__.<name> (a new reference), or NULL
+ * (no exception left set) when it has none. */
+static inline PyObject *mix_main_attr(const char *name) {
+    PyObject *m = mix_main_module();
+    PyObject *v = PyObject_GetAttrString(m, name);
+    Py_DECREF(m);
+    if (!v)
+        PyErr_Clear();
+    return v;
+}
+
+/* With a GIL held: the value of `expr` in the current interpreter's __main__ namespace
+ * (a new reference); fails the test on an exception. */
+static inline PyObject *mix_main_eval(const char *expr) {
+    PyObject *m = mix_main_module();
+    PyObject *r = PyRun_String(expr, Py_eval_input, PyModule_GetDict(m), NULL);
+    Py_DECREF(m);
+    if (!r)
+        PyErr_Print();
+    CHECKF(r != NULL, "%s raised", expr);
+    return r;
+}
+
 /* With a GIL held: the current interpreter's __main__.WHO, copied into buf ("<none>" if
  * unset). Touches only the raw C API, so it tells which interpreter the thread is in
  * without asking gilstuff. */
 static inline const char *mix_current_who(char *buf, size_t cap) {
     CHECKF(PyThreadState_GetUnchecked() != NULL, "no thread state attached");
-    PyObject *mod = PyImport_AddModule("__main__"); /* borrowed */
-    CHECK(mod != NULL);
-    PyObject *v = PyObject_GetAttrString(mod, "WHO");
+    PyObject *v = mix_main_attr("WHO");
     if (!v) {
-        PyErr_Clear();
         snprintf(buf, cap, "<none>");
         return buf;
     }

@@ -9,7 +9,8 @@
  *   OCC_NESTED_MAIN   with_interp(target) { loop: gilstuff_eval(NULL, "WHO") == 'main' }
  *   OCC_WITHOUT_GIL   with_interp(target) { without_gil { loop: gilstuff_run_string } }
  * So a thread that holds the main GIL while waiting for the target's calls to end
- * deadlocks with it. Between stays the occupant sleeps 20 ms; it stops when asked, after
+ * deadlocks with it. And one that needs no other interpreter:
+ *   OCC_SLEEP_WITHOUT_GIL  with_interp(target) { without_gil { sleep } } Between stays the occupant sleeps 20 ms; it stops when asked, after
  * 20 s, or when the target is gone (GILSTUFF_ERR_INVALID_HANDLE: the target was freed);
  * any other failure fails the test.
  *
@@ -24,7 +25,7 @@
 
 #include "mix.h"
 
-typedef enum { OCC_NESTED_MAIN, OCC_WITHOUT_GIL } occ_mode;
+typedef enum { OCC_NESTED_MAIN, OCC_WITHOUT_GIL, OCC_SLEEP_WITHOUT_GIL } occ_mode;
 
 typedef struct {
     gilstuff_interp *target;
@@ -43,7 +44,8 @@ static gilstuff_status occupant_cb_nogil(void *arg) {
     int64_t t0 = mix_now_ms();
     gilstuff_error *err;
     while (mix_now_ms() - t0 < o->hold_ms) {
-        CHECK_OK(gilstuff_run_string("occupant_ticks = globals().get('occupant_ticks', 0) + 1", &err), err);
+        if (o->mode == OCC_WITHOUT_GIL)
+            CHECK_OK(gilstuff_run_string("occupant_ticks = globals().get('occupant_ticks', 0) + 1", &err), err);
         mix_sleep_ms(10);
     }
     return GILSTUFF_OK;
@@ -54,7 +56,7 @@ static gilstuff_status occupant_cb(void *arg) {
     mix_expect_current_who(o->who);
     mix_flag_set(&o->inside, 1);
     gilstuff_error *err;
-    if (o->mode == OCC_WITHOUT_GIL) {
+    if (o->mode != OCC_NESTED_MAIN) {
         CHECK_OK(gilstuff_without_gil(occupant_cb_nogil, o, &err), err);
     } else {
         int64_t t0 = mix_now_ms();

@@ -2,7 +2,8 @@
  * Issue 10, behaviour 4 (interp_free): gilstuff_interp_free(target) called inside a
  * callback (gilstuff_with_gil, or gilstuff_with_interp(other sub)) while another thread
  * is inside `target` (tests/c/mix_occupy.h: for 1 s at a time, either making nested calls
- * into main, or sitting in gilstuff_without_gil and calling into main from there).
+ * into main, or sitting in gilstuff_without_gil and calling into main from there, or
+ * only sleeping in gilstuff_without_gil).
  *
  * The free must come back within 10 s (the hang guard, 30 s, catches a deadlock) with
  * GILSTUFF_OK or GILSTUFF_ERR_INTERP_BUSY:
@@ -73,7 +74,7 @@ static void free_while_occupied(occ_mode mode, where_t where, bool first_call_th
     else
         do_free(&job);
     printf("gilstuff_interp_free inside a %s callback, %s: %s after %lld ms\n",
-           where == IN_MAIN_CB ? "main" : "sub", mode == OCC_NESTED_MAIN ? "occupant calling main" : "occupant in without_gil",
+           where == IN_MAIN_CB ? "main" : "sub", mode == OCC_NESTED_MAIN ? "occupant calling main" : mode == OCC_WITHOUT_GIL ? "occupant in without_gil calling main" : "occupant sleeping in without_gil",
            gilstuff_status_name(job.st), (long long)job.ms);
     CHECKF(job.ms < 10000, "gilstuff_interp_free took %lld ms", (long long)job.ms);
 
@@ -102,6 +103,7 @@ static void free_while_occupied(occ_mode mode, where_t where, bool first_call_th
 
 static void free_in_main_cb_nested_main(void) { free_while_occupied(OCC_NESTED_MAIN, IN_MAIN_CB, false); }
 static void free_in_main_cb_without_gil(void) { free_while_occupied(OCC_WITHOUT_GIL, IN_MAIN_CB, false); }
+static void free_in_main_cb_sleeping(void) { free_while_occupied(OCC_SLEEP_WITHOUT_GIL, IN_MAIN_CB, false); }
 static void free_in_sub_cb_nested_main(void) { free_while_occupied(OCC_NESTED_MAIN, IN_SUB_CB, false); }
 static void free_in_sub_cb_without_gil(void) { free_while_occupied(OCC_WITHOUT_GIL, IN_SUB_CB, false); }
 static void first_call_free_in_main_cb(void) { free_while_occupied(OCC_NESTED_MAIN, IN_MAIN_CB, true); }
@@ -110,6 +112,7 @@ static void first_call_free_in_sub_cb(void) { free_while_occupied(OCC_WITHOUT_GI
 MIX_MAIN("test_mix_busy_free",
          MIX_CASE(free_in_main_cb_nested_main, 30),
          MIX_CASE(free_in_main_cb_without_gil, 30),
+         MIX_CASE(free_in_main_cb_sleeping, 30),
          MIX_CASE(free_in_sub_cb_nested_main, 30),
          MIX_CASE(free_in_sub_cb_without_gil, 30),
          MIX_CASE(first_call_free_in_main_cb, 30),

@@ -47,8 +47,9 @@ static void entry_main(void) {
     mix_expect_current_who("main");
     char buf[64];
     CHECK(strcmp(mix_current_who(buf, sizeof buf), "main") == 0);
-    PyObject *v = PyDict_GetItemString(PyModule_GetDict(PyImport_AddModule("__main__")), "ENSURE_RAN_IN");
+    PyObject *v = mix_main_attr("ENSURE_RAN_IN");
     CHECKF(v != NULL && PyUnicode_CompareWithASCIIString(v, "main") == 0, "gilstuff_run_string did not run in main");
+    Py_DECREF(v);
     mix_expect_who(NULL, "main");
 }
 

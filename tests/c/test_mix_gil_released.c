@@ -222,9 +222,11 @@ static const char *const DELS_CLASS =
 
 /* len(dels) read with the raw C API (a GIL held, in main). */
 static long raw_dels_len(void) {
-    PyObject *d = PyDict_GetItemString(PyModule_GetDict(PyImport_AddModule("__main__")), "dels");
+    PyObject *d = mix_main_attr("dels");
     CHECK(d != NULL && PyList_Check(d));
-    return (long)PyList_GET_SIZE(d);
+    long n = (long)PyList_GET_SIZE(d);
+    Py_DECREF(d);
+    return n;
 }
 
 static gilstuff_status cb_release_without_gil(void *obj) {

@@ -20,9 +20,13 @@
  * - attach_init_thread / attach_python_thread_cdll / _pydll: attach mode (the program
  *   started Python itself, gilstuff_init attached): the program's thread and a pthread,
  *   then Python threads, as above; the program's own thread state is still main's.
- * - nested_switch: with_gil -> with_interp(sub) -> with_gil -> with_interp(sub2) -> ...
- *   (4 main levels): every main level runs in main (raw C API and gilstuff_eval), every
- *   sub level in its sub, each level is back in its interpreter after the nested call
+ *   (The sub-interpreter is made and freed on a helper thread, so the thread that runs
+ *   the Python code never used one itself.)
+ * - nested_switch / caller_origin_nested_switch / attach_nested_switch:
+ *   with_gil -> with_interp(sub) -> with_gil -> with_interp(sub2) -> ... (4 levels of
+ *   each), and the same chain started by with_interp(sub), on the init thread and on a
+ *   new thread: every main level runs in main (raw C API and gilstuff_eval), every sub
+ *   level in its sub, each level is back in its interpreter after the nested call
  *   returns; main calls made from inside sub levels (gilstuff_eval, run_string) run in
  *   main and their results are main handles, used after the callbacks returned.
  * "Main handles" = accepted by main-interpreter functions (gilstuff_list(NULL, ...),
@@ -134,6 +138,29 @@ static void teardown(void) {
     mix_finalize();
 }
 
+/* setup() / freeing the sub on a helper thread, so that the thread running a case has
+ * never used a sub-interpreter itself (the Python-thread cases test the Python thread). */
+static void *thread_setup(void *unused) {
+    (void)unused;
+    setup();
+    return NULL;
+}
+
+static void *thread_free_sub(void *unused) {
+    (void)unused;
+    mix_free_sub(sub);
+    sub = NULL;
+    return NULL;
+}
+
+static void setup_elsewhere(void) {
+    mix_thread_join(mix_thread_start(thread_setup, NULL));
+}
+
+static void free_sub_elsewhere(void) {
+    mix_thread_join(mix_thread_start(thread_free_sub, NULL));
+}
+
 static void *thread_sub_then_main(void *tag) {
     sub_then_main_on_this_thread(tag);
     return NULL;
@@ -202,16 +229,18 @@ static void python_thread_body(const char *kind) {
 
 static void python_thread_cdll(void) {
     mix_init();
-    setup();
+    setup_elsewhere();
     python_thread_body("cdll");
-    teardown();
+    free_sub_elsewhere();
+    mix_finalize();
 }
 
 static void python_thread_pydll(void) {
     mix_init();
-    setup();
+    setup_elsewhere();
     python_thread_body("pydll");
-    teardown();
+    free_sub_elsewhere();
+    mix_finalize();
 }
 
 /* Attach mode: this program started Python itself, then gilstuff_init attached. */
@@ -239,15 +268,19 @@ static void attach_init_thread(void) {
 }
 
 static void attach_python_thread_cdll(void) {
-    attach_setup();
+    mix_attach_init();
+    setup_elsewhere();
     python_thread_body("cdll");
-    attach_teardown();
+    free_sub_elsewhere();
+    mix_attach_finalize();
 }
 
 static void attach_python_thread_pydll(void) {
-    attach_setup();
+    mix_attach_init();
+    setup_elsewhere();
     python_thread_body("pydll");
-    attach_teardown();
+    free_sub_elsewhere();
+    mix_attach_finalize();
 }
 
 /* nested_switch: main level d (0..3) -> sub level -> main level d+1 ... */
@@ -292,27 +325,48 @@ static gilstuff_status cb_main_level(void *arg) {
     mix_expect_current_is_main(true);
     mix_expect_current_who("main");
     mix_expect_who(NULL, "main");
-    PyObject *r = PyRun_String("WHO + '!'", Py_eval_input, PyModule_GetDict(PyImport_AddModule("__main__")), NULL);
-    CHECK(r != NULL && PyUnicode_CompareWithASCIIString(r, "main!") == 0);
+    PyObject *r = mix_main_eval("WHO + '!'");
+    CHECK(PyUnicode_CompareWithASCIIString(r, "main!") == 0);
     Py_DECREF(r);
     return GILSTUFF_OK;
 }
 
+/* After one nested chain: what the sub levels' main calls wrote is in main only, and
+ * their results are main handles. */
+static void check_nested_results(void) {
+    for (int d = 0; d < MAIN_LEVELS; d++) {
+        char expr[64], buf[64];
+        snprintf(expr, sizeof expr, "NESTED_%d", d);
+        mix_eval_str(NULL, expr, buf, sizeof buf);
+        CHECKF(strcmp(buf, "main") == 0, "run_string inside sub level %d ran where WHO = '%s'", d, buf);
+        snprintf(expr, sizeof expr, "'NESTED_%d' in globals()", d);
+        CHECKF(mix_eval_int(d % 2 ? sub2 : sub, expr) == 0, "run_string inside sub level %d wrote into the sub", d);
+        expect_main_list_handle(kept[d]);
+        kept[d] = NULL;
+        snprintf(expr, sizeof expr, "globals().pop('NESTED_%d')", d);
+        mix_exec(NULL, expr);
+    }
+}
+
+/* with_gil -> with_interp(sub) -> with_gil -> with_interp(sub2) -> ... */
 static void nested_switch_on_this_thread(void) {
     gilstuff_error *err;
     for (int round = 0; round < 2; round++) {
         CHECK_OK(gilstuff_with_gil(cb_main_level, (void *)(intptr_t)0, &err), err);
-        for (int d = 0; d < MAIN_LEVELS; d++) {
-            char expr[64], buf[64];
-            snprintf(expr, sizeof expr, "NESTED_%d", d);
-            mix_eval_str(NULL, expr, buf, sizeof buf);
-            CHECKF(strcmp(buf, "main") == 0, "run_string inside sub level %d ran where WHO = '%s'", d, buf);
-            snprintf(expr, sizeof expr, "'NESTED_%d' in globals()", d);
-            CHECKF(mix_eval_int(d % 2 ? sub2 : sub, expr) == 0, "run_string inside sub level %d wrote into the sub", d);
-            expect_main_list_handle(kept[d]);
-            kept[d] = NULL;
-        }
+        check_nested_results();
         main_calls(round ? "after_nested_1" : "after_nested_0");
+    }
+}
+
+/* with_interp(sub) -> with_gil -> with_interp(sub2) -> with_gil -> ... */
+static void nested_from_sub_on_this_thread(void) {
+    gilstuff_error *err;
+    for (int round = 0; round < 2; round++) {
+        CHECK_OK(gilstuff_with_interp(sub, cb_sub_level, (void *)(intptr_t)0, &err), err);
+        /* cb_sub_level(0) -> cb_main_level(1) -> cb_sub_level(1) -> ... -> cb_sub_level(3):
+         * every level wrote its NESTED_d and kept its result. */
+        check_nested_results();
+        main_calls(round ? "after_from_sub_1" : "after_from_sub_0");
     }
 }
 
@@ -322,15 +376,41 @@ static void *thread_nested(void *unused) {
     return NULL;
 }
 
+static void *thread_nested_from_sub(void *unused) {
+    (void)unused;
+    nested_from_sub_on_this_thread();
+    return NULL;
+}
+
+static void nested_body(void) {
+    sub2 = mix_new_sub("sub2");
+    nested_switch_on_this_thread();
+    nested_from_sub_on_this_thread();
+    mix_thread_join(mix_thread_start(thread_nested, NULL));
+    mix_thread_join(mix_thread_start(thread_nested_from_sub, NULL));
+    mix_expect_who(sub2, "sub2");
+    mix_free_sub(sub2);
+    sub2 = NULL;
+}
+
 static void nested_switch(void) {
     mix_init();
     setup();
-    sub2 = mix_new_sub("sub2");
-    nested_switch_on_this_thread();
-    mix_thread_join(mix_thread_start(thread_nested, NULL));
-    mix_expect_who(sub2, "sub2");
-    mix_free_sub(sub2);
+    nested_body();
     teardown();
+}
+
+static void caller_origin_nested_switch(void) {
+    mix_init_caller_origin();
+    setup();
+    nested_body();
+    teardown();
+}
+
+static void attach_nested_switch(void) {
+    attach_setup();
+    nested_body();
+    attach_teardown();
 }
 
 MIX_MAIN("test_mix_main_interp",
@@ -343,4 +423,6 @@ MIX_MAIN("test_mix_main_interp",
          MIX_CASE(attach_init_thread, 20),
          MIX_CASE(attach_python_thread_cdll, 20),
          MIX_CASE(attach_python_thread_pydll, 20),
-         MIX_CASE(nested_switch, 20))
+         MIX_CASE(nested_switch, 20),
+         MIX_CASE(caller_origin_nested_switch, 20),
+         MIX_CASE(attach_nested_switch, 20))
