@@ -387,12 +387,27 @@ static inline int mix_run(int argc, char **argv, const char *prog, const mix_cas
         CHECK(pid >= 0);
         if (pid == 0)
             exit(mix_run_one(c));
+        /* The case's own hang guard (SIGALRM) should end it; if it cannot (the signal
+         * blocked everywhere), the parent kills it 10 s later. */
+        int64_t kill_at = t0 + 1000LL * ((c->timeout_s ? c->timeout_s : 30) + 10);
         int st = 0;
-        while (waitpid(pid, &st, 0) < 0)
-            CHECK(errno == EINTR);
+        bool killed = false;
+        for (;;) {
+            pid_t r = waitpid(pid, &st, WNOHANG);
+            if (r == pid)
+                break;
+            CHECK(r == 0 || (r < 0 && errno == EINTR));
+            if (!killed && mix_now_ms() > kill_at) {
+                kill(pid, SIGKILL);
+                killed = true;
+            }
+            mix_sleep_ms(20);
+        }
         char what[64];
         bool bad = true;
-        if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
+        if (killed) {
+            snprintf(what, sizeof what, "HANG (killed: the hang guard did not fire)");
+        } else if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
             snprintf(what, sizeof what, "ok");
             bad = false;
         } else if (WIFEXITED(st) && WEXITSTATUS(st) == MIX_SKIP_STATUS) {
