@@ -855,12 +855,6 @@ gilstuff_status gilstuff_value_list_get(const struct gilstuff_value *list,
                                         const struct gilstuff_value **out,
                                         struct gilstuff_error **err);
 
-extern int _Py_IsFinalizing(void);
-
-extern void PyEval_RestoreThread(PyThreadState *ts);
-
-extern void PyEval_RestoreThread(PyThreadState *ts);
-
 #ifdef __cplusplus
 }  // extern "C"
 #endif  // __cplusplus
