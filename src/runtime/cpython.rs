@@ -102,6 +102,35 @@ pub(crate) unsafe fn attached(ours: impl FnOnce(*mut ffi::PyThreadState) -> bool
     }
 }
 
+/// Before 3.12: this thread's `PyGILState` state if it belongs to `interp`, else NULL.
+///
+/// Such a state (a Python thread's own, or one host code made with `PyGILState_Ensure`)
+/// must be the one a call attaches on that thread: before 3.12 `PyGILState_Ensure` in
+/// code the call runs (a ctypes callback, host code) takes exactly that state, and would
+/// wait for ever for the GIL this thread holds through another state. From 3.12 attaching
+/// rebinds `PyGILState` to whatever is attached, so NULL (never read: after a re-init the
+/// 3.15 pointer may dangle).
+///
+/// # Safety
+/// Python is running; this thread has nothing attached.
+#[inline(always)]
+pub(crate) unsafe fn gilstate_of(interp: *mut ffi::PyInterpreterState) -> *mut ffi::PyThreadState {
+    #[cfg(Py_3_12)]
+    {
+        let _ = interp;
+        std::ptr::null_mut()
+    }
+    #[cfg(not(Py_3_12))]
+    {
+        let g = ffi::PyGILState_GetThisThreadState();
+        if !g.is_null() && interp_of(g) == interp {
+            g
+        } else {
+            std::ptr::null_mut()
+        }
+    }
+}
+
 /// The interpreter a thread state belongs to.
 ///
 /// # Safety

@@ -112,7 +112,10 @@ pub(crate) fn enter(gen: Gen) -> std::result::Result<Entered, Refused> {
             interp.pending.apply(epoch);
             return Ok(Entered { ctx, interp, prev: cur, swapped: false, _not_send: PhantomData });
         }
-        let ts = kept::state_for(ctx, interp, epoch);
+        let ts = match cpython::gilstate_of(interp.state()) {
+            g if !g.is_null() => g,
+            _ => kept::state_for(ctx, interp, epoch),
+        };
         if !cur.is_null() {
             cpython::save();
         }

@@ -24,6 +24,7 @@ import ctypes.util
 import os
 import platform
 import sys
+import time
 import threading
 import traceback
 
@@ -220,7 +221,15 @@ def attached_session(g, lib):
 
     # A raw pthread (no Python thread state of its own) registers; its thread state is
     # deleted when it exits.
-    before = count_thread_states()
+    # Joined Python threads may delete their thread state a moment after join() returns
+    # (3.12+): count once that settled.
+    before, deadline = count_thread_states(), time.monotonic() + 5
+    while time.monotonic() < deadline:
+        time.sleep(0.05)
+        now = count_thread_states()
+        if now == before:
+            break
+        before = now
     st = raw_pthread_register(lib)
     check(st == GILSTUFF_OK, "gilstuff_thread_register on a raw pthread: %s" % g.name(st))
     after = count_thread_states()
