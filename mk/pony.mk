@@ -2,10 +2,15 @@
 #   make pony-lib    lay out lib/ so that `ponyc --path=$(ROOT)/lib examples/pony/threaded-counter`
 #                    finds the package and links: libgilstuff.a, and libgilstuff_python.so,
 #                    a link to the libpython this build of libgilstuff was made for
-#   make test-pony   ponyc is not installable here, so: check every `use @gilstuff_…`
-#                    declaration against the header, show the check rejects wrong ones,
-#                    and run a C model of the Pony scheduler linked as ponyc would link
+#   make test-pony   check every `use @gilstuff_…` declaration against the header, show
+#                    the check rejects wrong ones, run a C model of the Pony scheduler
+#                    linked as ponyc would link; then, with a ponyc, compile and run the
+#                    package's ponytest suite and the example (1, 5, 8, 1000 actors)
 # lib/ holds one Python's build: rerun `make pony-lib PYTHON=…` to switch.
+#
+# PONYC picks the compiler: unset, `ponyc` on PATH if there is one; empty
+# (`make test-pony PONYC=`), none: the ponyc part prints `pony: skipped (no ponyc)`;
+# a path, that ponyc. Its output goes to $(BUILD)/pony.
 
 PONY_PKG := $(ROOT)/bindings/pony/gilstuff
 PONY_LIB := $(ROOT)/lib
@@ -16,8 +21,9 @@ PY_SONAME := $(shell $(PY_EXE) -c 'import sysconfig; print(sysconfig.get_config_
 PY_SHARED := $(PY_LIBDIR)/libpython$(PY_LDLIB).so
 PONY_MODEL := $(BUILD)/pony/counter_scenario
 PONY_MODEL_SRC := $(wildcard $(PONY_TESTS)/model/*.c $(PONY_TESTS)/model/*.h)
+PONYC ?= $(shell command -v ponyc 2>/dev/null)
 
-.PHONY: pony-lib test-pony pony-check pony-model
+.PHONY: pony-lib test-pony pony-check pony-model pony-ponyc
 
 # The package's `use "lib:gilstuff"` and `use "lib:gilstuff_python"` resolve here. Only the
 # static libgilstuff goes in (no .so, so the linker cannot pick it); libpython must stay
@@ -52,6 +58,13 @@ pony-model: $(PONY_MODEL)
 	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 	  $(PY_EXE) run_model.py $(PONY_MODEL) $(ROOT)/examples/pony/threaded-counter
 
-test-pony: lib pony-check pony-model
+# The package's ponytest suite (its _test*.pony files) and the example, compiled by
+# ponyc and run with a timeout each (tests/pony/run_ponyc.py checks their output).
+pony-ponyc: pony-lib
+	@if [ -z "$(PONYC)" ]; then echo "pony: skipped (no ponyc)"; else \
+	  $(PY_EXE) $(PONY_TESTS)/run_ponyc.py "$(PONYC)" $(PONY_LIB) $(PONY_PKG) \
+	    $(ROOT)/examples/pony/threaded-counter $(BUILD)/pony; fi
+
+test-pony: lib pony-check pony-model pony-ponyc
 
 TEST_TARGETS += test-pony

@@ -1,133 +1,184 @@
 primitive Python
   """
-  Starting and stopping the shared interpreter, and making Python values from
-  nothing. Every call takes the GIL itself and gives it back before it returns, so it
-  may run in any behaviour on any scheduler thread; while it waits for the GIL it
-  blocks that scheduler thread (keep Python calls short).
+  Starting and stopping the shared interpreter, running code in it, and making
+  Python objects from Pony values. Every call but `is_initialized`, `version`
+  and `python_version` takes the GIL itself and gives it back before it
+  returns, so it may run in any behaviour on any scheduler thread; while it
+  waits for the GIL it blocks that scheduler thread (keep Python calls short).
   """
-  fun init(sys_path: (String | None) = None, isolated: Bool = false,
-    python_home: (String | None) = None): (None | PyError)
+  fun init(
+    sys_path: Array[String] val = recover val Array[String] end,
+    isolated: Bool = false,
+    python_home: (String | None) = None,
+    program_name: (String | None) = None,
+    origin: PyOrigin = PyOriginOwned,
+    install_signal_handlers: Bool = false,
+    switch_interval_us: U32 = 0)
+    : (None | PyError)
   =>
     """
-    Starts Python on a thread of the library's own. `sys_path`: directories to put in
-    front of `sys.path`, ':'-separated. Strings are copied during the call.
-    """
-    let cfg = GilstuffConfig
-    cfg.isolated = isolated
-    match sys_path | let s: String => cfg.sys_path = s.cstring() end
-    match python_home | let s: String => cfg.python_home = s.cstring() end
-    var err = Pointer[_GilstuffError]
-    _Result.none(@gilstuff_init(cfg, addressof err), err)
+    Starts Python; from any behaviour, once (and again after `finalize`).
 
-  fun init_with(cfg: GilstuffConfig): (None | PyError) =>
-    """Starts Python with a config you filled (strings must outlive this call)."""
+    * `sys_path`: directories to put in front of `sys.path`, in order (none may
+      contain `:`, the separator of the C library's `PYTHONPATH`-like field).
+    * `isolated`: ignore `PYTHON*` environment variables and the user site
+      directory.
+    * `python_home`: the prefix holding `lib/pythonX.Y`, or None to find it as
+      `python3` would.
+    * `program_name`: `sys.executable`-style name, or None for the default.
+    * `origin`: which thread starts and ends Python (see `PyOriginOwned`).
+    * `install_signal_handlers`: let Python install its handlers (SIGINT
+      becomes KeyboardInterrupt); off by default: Pony owns the process's
+      signals.
+    * `switch_interval_us`: the GIL switch interval in microseconds; 0 keeps
+      Python's 5 ms.
+
+    `PyAlreadyInitialized` while Python runs, `PyErrInitFailed` when it cannot
+    start, `PyErrInvalidArgument` for a `:` in a `sys_path` entry or a NUL byte
+    in any string.
+    """
+    for dir in sys_path.values() do
+      if dir.contains(":") then
+        return PyError._pony(PyErrInvalidArgument,
+          "sys_path entry \"" + dir + "\" contains ':', the C separator")
+      end
+    end
+    let path: String = ":".join(sys_path.values())
+    for s in [as (String | None): path; python_home; program_name].values() do
+      match s
+      | let t: String if t.contains("\x00") =>
+        return PyError._pony(PyErrInvalidArgument, "a string has a NUL byte")
+      end
+    end
+    let cfg = _GilstuffConfig
+    cfg.origin = origin._value()
+    if path.size() > 0 then cfg.sys_path = path.cstring() end
+    match python_home | let s: String => cfg.python_home = s.cstring() end
+    match program_name | let s: String => cfg.program_name = s.cstring() end
+    cfg.isolated = isolated
+    cfg.install_signal_handlers = install_signal_handlers
+    cfg.switch_interval_us = switch_interval_us
     var err = Pointer[_GilstuffError]
     _Result.none(@gilstuff_init(cfg, addressof err), err)
 
   fun finalize(): (None | PyError) =>
     """
-    Waits for calls in flight, then ends Python on the thread that started it: call it
-    from any behaviour. PyObjects collected afterwards only free their handles.
+    Ends Python: refuses new calls (`PyFinalizing`), waits for calls in flight
+    on other threads (blocking this scheduler thread meanwhile), then has the
+    thread that started Python run `Py_FinalizeEx`. From any behaviour (with
+    `PyOriginCaller`: from the thread that called `init`). Afterwards every
+    call returns `PyFinalized` until the next `init`; PyObjects collected later
+    only free their handles.
     """
     var err = Pointer[_GilstuffError]
     _Result.none(@gilstuff_finalize(addressof err), err)
 
-  fun is_initialized(): Bool => @gilstuff_is_initialized()
+  fun is_initialized(): Bool =>
+    """Whether Python is running (initialised, not finalizing or finalized)."""
+    @gilstuff_is_initialized()
 
-  fun version(): String => String.copy_cstring(@gilstuff_version())
+  fun version(): String =>
+    """The version of the gilstuff library, e.g. `"0.1.0"`."""
+    _CString.copy(@gilstuff_version())
 
-  fun python_version(): String => String.copy_cstring(@gilstuff_python_version())
-
-  fun run_string(code: String): (None | PyError) =>
-    """Runs statements in `__main__`."""
-    var err = Pointer[_GilstuffError]
-    _Result.none(@gilstuff_run_string(code.cstring(), addressof err), err)
+  fun python_version(): String =>
+    """The version of the CPython gilstuff was built for, e.g. `"3.11.7"`."""
+    _CString.copy(@gilstuff_python_version())
 
   fun import(name: String): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    let st = @gilstuff_import(_main(), name.cstring(), addressof out, addressof err)
-    _Result.obj(st, out, err)
+    """The module `name` (`"os.path"` too), imported if it was not yet."""
+    let a = _Args
+    try
+      let n = a.text(name, "module name")?
+      a.obj(@gilstuff_import(_Interp(), n, addressof a.out, addressof a.err))
+    else
+      a.fail()
+    end
 
-  fun eval(expr: String, globals: (PyObject | None) = None): (PyObject | PyError) =>
-    """Evaluates an expression in `globals` (a dict), or in `__main__`."""
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    let st = @gilstuff_eval(_main(), expr.cstring(), _Handles.opt(globals),
-      addressof out, addressof err)
-    _Result.obj(st, out, err)
+  fun eval(expr: String, globals: (PyObject | None) = None)
+    : (PyObject | PyError)
+  =>
+    """The value of the expression `expr`, in `globals` (a dict) or __main__."""
+    let a = _Args
+    try
+      let e = a.text(expr, "expression")?
+      a.obj(@gilstuff_eval(_Interp(), e, _Handle.opt(globals), addressof a.out,
+        addressof a.err))
+    else
+      a.fail()
+    end
 
   fun exec(code: String, globals: (PyObject | None) = None): (None | PyError) =>
-    var err = Pointer[_GilstuffError]
-    _Result.none(@gilstuff_exec(_main(), code.cstring(), _Handles.opt(globals),
-      addressof err), err)
+    """Runs the statements `code` in `globals` (a dict) or in `__main__`."""
+    let a = _Args
+    try
+      let c = a.text(code, "code")?
+      a.none(@gilstuff_exec(_Interp(), c, _Handle.opt(globals),
+        addressof a.err))
+    else
+      a.fail()
+    end
 
   fun main_dict(): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_main_dict(_main(), addressof out, addressof err), out, err)
+    """The namespace dict of `__main__`."""
+    let a = _Args
+    a.obj(@gilstuff_main_dict(_Interp(), addressof a.out, addressof a.err))
 
-  fun none(): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_none(_main(), addressof out, addressof err), out, err)
+  fun from(value: PyArg): (PyObject | PyError) =>
+    """
+    The Python object for a Pony value, converted as call arguments are (see
+    `PyArg`); a PyObject is returned as it is.
+    """
+    match value
+    | let o: PyObject => o
+    else
+      let a = _Args
+      try a.keep(a.handle(value)?) else a.fail() end
+    end
 
-  fun bool(v: Bool): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_bool(_main(), v, addressof out, addressof err), out, err)
+  fun tuple(items: ReadSeq[PyArg] box): (PyObject | PyError) =>
+    """A tuple of the items."""
+    let a = _Args
+    try
+      a.push_all(items)?
+      a.obj(@gilstuff_tuple(_Interp(), a.cpointer(), a.size(), addressof a.out,
+        addressof a.err))
+    else
+      a.fail()
+    end
 
-  fun int(v: I64): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_int(_main(), v, addressof out, addressof err), out, err)
+  fun list(items: ReadSeq[PyArg] box): (PyObject | PyError) =>
+    """A list of the items (any PyArg, lists and dicts included)."""
+    let a = _Args
+    try
+      a.push_all(items)?
+      a.obj(@gilstuff_list(_Interp(), a.cpointer(), a.size(), addressof a.out,
+        addressof a.err))
+    else
+      a.fail()
+    end
 
-  fun uint(v: U64): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_uint(_main(), v, addressof out, addressof err), out, err)
-
-  fun float(v: F64): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_float(_main(), v, addressof out, addressof err), out, err)
-
-  fun str(v: String): (PyObject | PyError) =>
-    """A Python str; invalid UTF-8 is an error (`Status.err_invalid_utf8()`)."""
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_str(_main(), v.cpointer(), v.size(), addressof out,
-      addressof err), out, err)
-
-  fun bytes(v: ReadSeq[U8] val): (PyObject | PyError) =>
-    let a: Array[U8] val = match v
-      | let arr: Array[U8] val => arr
-      else recover val Array[U8](v.size()).>concat(v.values()) end
+  fun dict(pairs: ReadSeq[(PyArg, PyArg)] box = Array[(PyArg, PyArg)])
+    : (PyObject | PyError)
+  =>
+    """A dict of the key/value pairs, in order; keys: any hashable PyArg."""
+    let a = _Args
+    try
+      let d = a.fresh(@gilstuff_dict(_Interp(), addressof a.out,
+        addressof a.err))?
+      for (k, v) in pairs.values() do
+        a.check(@gilstuff_setitem(d, a.handle(k)?, a.handle(v)?,
+          addressof a.err))?
       end
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_bytes(_main(), a.cpointer(), a.size(), addressof out,
-      addressof err), out, err)
+      a.keep(d)
+    else
+      a.fail()
+    end
 
-  fun tuple(items: ReadSeq[PyObject] box): (PyObject | PyError) =>
-    let h = _Handles.array(items)
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_tuple(_main(), h.cpointer(), h.size(), addressof out,
-      addressof err), out, err)
-
-  fun list(items: ReadSeq[PyObject] box): (PyObject | PyError) =>
-    let h = _Handles.array(items)
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_list(_main(), h.cpointer(), h.size(), addressof out,
-      addressof err), out, err)
-
-  fun dict(): (PyObject | PyError) =>
-    var out: Pointer[_GilstuffObject] tag = Pointer[_GilstuffObject]
-    var err = Pointer[_GilstuffError]
-    _Result.obj(@gilstuff_dict(_main(), addressof out, addressof err), out, err)
-
-  fun _main(): Pointer[_GilstuffInterp] tag =>
-    // Null: the main interpreter (the only one until sub-interpreters are bound).
-    Pointer[_GilstuffInterp]
+primitive _Handle
+  """The handle of an optional PyObject: null for None."""
+  fun opt(o: (PyObject | None)): Pointer[_GilstuffObject] tag =>
+    match o
+    | let x: PyObject => x._ptr()
+    else Pointer[_GilstuffObject]
+    end

@@ -1,4 +1,4 @@
 // A mirrored struct is passed as itself (Pony passes structs by pointer);
-// Pointer[GilstuffConfig] would be a gilstuff_config **.
-// expect: @gilstuff_config_init: parameter 1 (cfg: Pointer[GilstuffConfig]) does not match C gilstuff_config *
-use @gilstuff_config_init[None](cfg: Pointer[GilstuffConfig])
+// Pointer[_GilstuffConfig] would be a gilstuff_config **.
+// expect: @gilstuff_config_init: parameter 1 (cfg: Pointer[_GilstuffConfig]) does not match C gilstuff_config *
+use @gilstuff_config_init[None](cfg: Pointer[_GilstuffConfig])

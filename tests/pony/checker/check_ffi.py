@@ -7,9 +7,11 @@
 Fails (exit 1, one line per problem) when a declared function is not in the header or
 differs in arity or types (type_table.py holds the Pony<->C table), when a header
 function is neither declared nor listed as deliberately absent (with a reason), when a
-mirrored struct differs from its C struct, or when the package breaks its own layout
-rules (every declaration in one file, no .c file). ponyc is not available here, so
-this is what stands between a header change and a crash in a Pony program.
+mirrored struct differs from its C struct, when a header constant has no primitive of
+the same value (or that primitive is missing from its union type), or when the package
+breaks its own layout rules (every declaration in one file, no .c file). It needs no
+ponyc, so it runs everywhere: on a machine without one (CI) it is what stands between
+a header change and a crash in a Pony program.
 """
 import argparse
 import os
@@ -78,31 +80,56 @@ def check_struct(cname, pony_name, hdr, src):
     return problems
 
 
-# Header macros mirrored as Pony constants: prefix -> primitive (GILSTUFF_ERR_PYTHON is
-# Status.err_python(), GILSTUFF_ORIGIN_CALLER is Origin.caller()).
-CONSTANT_GROUPS = [("GILSTUFF_ORIGIN_", "Origin"), ("GILSTUFF_", "Status")]
+# Header macros mirrored as Pony primitives: GILSTUFF_<NAME> is the primitive
+# Py<Name> (CamelCase, acronyms upper case as Pony's style guide wants, so
+# GILSTUFF_ERR_INVALID_UTF8 is PyErrInvalidUTF8; `_Py<Name>` when the package keeps it
+# private), whose one constant function holds the macro's value: GILSTUFF_ERR_PYTHON
+# is `PyErrPython._code()`, GILSTUFF_ORIGIN_CALLER is `PyOriginCaller._value()`. Each
+# public mirror belongs to the union its function names: status codes to PyErrorCode
+# (so that a `match` on it can be exhaustive), origins to PyOrigin.
+MACRO_PREFIX = "GILSTUFF_"
+UNIONS = {"_code": "PyErrorCode", "_value": "PyOrigin"}
+ACRONYMS = {"UTF8"}
+
+
+def mirror_name(macro):
+    words = macro[len(MACRO_PREFIX):].split("_")
+    return "Py" + "".join(w if w in ACRONYMS else w.capitalize() for w in words)
 
 
 def check_constants(hdr, src, absent):
-    problems, mirrored = [], set()
+    problems, mirrors = [], set()
     globs = [a[:-1] for a in absent if a.endswith("*")]
     for macro, value in sorted(hdr.defines.items(), key=lambda kv: kv[1]):
-        if any(macro.startswith(g) for g in globs):
+        if any(macro.startswith(g) for g in globs) or not macro.startswith(MACRO_PREFIX):
             continue
-        for prefix, prim in CONSTANT_GROUPS:
-            if macro.startswith(prefix):
-                fun = macro[len(prefix):].lower()
-                mirrored.add((prim, fun))
-                got = src.constants.get(prim, {}).get(fun)
-                if got is None:
-                    problems.append(f"{macro} = {value} has no {prim}.{fun}() in the package")
-                elif got != value:
-                    problems.append(f"{prim}.{fun}() is {got}, the header's {macro} is {value}")
-                break
-    for _, prim in CONSTANT_GROUPS:
-        for fun in sorted(src.constants.get(prim, {})):
-            if (prim, fun) not in mirrored:
-                problems.append(f"{prim}.{fun}() mirrors no macro of the header")
+        name = mirror_name(macro)
+        prim = name if name in src.constants else "_" + name
+        funs = src.constants.get(prim, {})
+        mirrors.add(prim)
+        if len(funs) != 1:
+            problems.append(f"{macro} = {value} has no primitive {name} with one constant "
+                            f"function (fun _code(): U32 => {value}) in the package")
+            continue
+        (fun, got), = funs.items()
+        if got != value:
+            problems.append(f"{prim}.{fun}() is {got}, the header's {macro} is {value}")
+        union = UNIONS.get(fun)
+        if prim.startswith("_"):
+            continue
+        if union is None:
+            problems.append(f"{prim}.{fun}(): a mirror's function is one of {sorted(UNIONS)}")
+        elif union not in src.unions:
+            problems.append(f"the union type {union} is missing from the package")
+        elif prim not in src.unions[union]:
+            problems.append(f"{prim} is not in the union {union}")
+    for prim in sorted(src.constants):
+        if prim.lstrip("_").startswith("Py") and src.constants[prim] and prim not in mirrors:
+            problems.append(f"{prim} mirrors no macro of the header")
+    for fun, union in UNIONS.items():
+        for member in src.unions.get(union, []):
+            if member not in mirrors:
+                problems.append(f"{member} in the union {union} mirrors no macro of the header")
     return problems
 
 

@@ -21,6 +21,7 @@ class PonySource:
     structs: dict = field(default_factory=dict)     # name -> [(field, type text)]
     calls: list = field(default_factory=list)       # (name, file, line) of @name( uses
     constants: dict = field(default_factory=dict)   # primitive -> {fun name: integer}
+    unions: dict = field(default_factory=dict)      # type alias -> [member type names]
 
 
 def strip_comments_and_docstrings(text):
@@ -109,6 +110,9 @@ def parse_file(path, src):
         for cm in re.finditer(r"^\s+fun\s+(\w+)\(\)\s*:\s*\w+\s*=>\s*(\d+)\s*$", m.group(2),
                               flags=re.M):
             consts[cm.group(1)] = int(cm.group(2))
+    for m in re.finditer(r"^type\s+(\w+)\s+is\s*\(", text, flags=re.M):
+        rp = _matching(text, m.end() - 1, "(", ")")
+        src.unions[m.group(1)] = [t.strip() for t in text[m.end():rp - 1].split("|")]
     for m in re.finditer(r"^struct\s+(\w+)[^\n]*\n((?:[ \t]+[^\n]*\n|\s*\n)*)", text, flags=re.M):
         fields = []
         body = re.split(r"^\s+(?:new|fun|be)\b", m.group(2), maxsplit=1, flags=re.M)[0]

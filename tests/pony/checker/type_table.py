@@ -41,7 +41,7 @@ OPAQUE = {
 }
 # C structs mirrored field by field with a Pony `struct`.
 STRUCTS = {
-    "gilstuff_config": "GilstuffConfig",
+    "gilstuff_config": "_GilstuffConfig",
     "gilstuff_buffer": "_GilstuffBuffer",
 }
 CAPS = {"iso", "trn", "ref", "val", "box", "tag"}

@@ -1,5 +1,5 @@
-// Stand-ins for the C library's opaque types: only ever seen as Pointer[_X], never
-// dereferenced, so an empty primitive is all the type system needs.
+// Stand-ins for the C library's opaque types: only ever seen as Pointer[_X],
+// never dereferenced, so an empty primitive is all the type system needs.
 
 primitive _GilstuffError
   """`gilstuff_error`: read through PyError, which copies it and frees it."""
