@@ -27,6 +27,10 @@
  *       PyUnicode_AsUTF8AndSize + memcpy, Py_DECREF, each in its own Restore/Save (and the
  *       2-entry raw line, as in [3]).                                      Target <= 1.5x.
  *   [6] str round trip inside one GIL hold.                                Target <= 1.5x.
+ *   [7] gilstuff_invoke on main while a decref waits in the queue of an idle
+ *       sub-interpreter (never entered during the run) vs the same with every queue
+ *       empty: each interpreter has its own queue, so the first costs nothing more.
+ *       Both lines are gilstuff; each run sets its queue state first.   Target <= 1.05x.
  * Ints are 1000003 + (i & 1023), outside CPython's small-int cache.
  *
  * Each variant's operation count is calibrated so one run takes about RUN_SECONDS; the
@@ -285,6 +289,26 @@ static void r_str_hold(long n) {
     PyEval_SaveThread();
 }
 
+/* [7]: a sub-interpreter that stays idle, with or without a queued decref. */
+static gilstuff_interp *idle_sub;
+
+static gilstuff_status noop_cb(void *unused) {
+    (void)unused;
+    return GILSTUFF_OK;
+}
+
+static void g_invoke_sub_queued(long n) {
+    gilstuff_object *o;
+    CHECK("gilstuff_int (sub)", gilstuff_int(idle_sub, 1000003, &o, &err_));
+    CHECK("gilstuff_object_release (queued)", gilstuff_object_release(o, &err_)); /* no GIL held: queued */
+    g_invoke_each(n);
+}
+
+static void g_invoke_queues_empty(long n) {
+    CHECK("gilstuff_with_interp (applies the queue)", gilstuff_with_interp(idle_sub, noop_cb, NULL, &err_));
+    g_invoke_each(n);
+}
+
 /* ---- driver ---- */
 
 typedef struct {
@@ -336,6 +360,11 @@ static const pair pairs[] = {
      {"gilstuff_str, to_str_into, release, inside one gilstuff_with_gil", g_str_hold},
      {"raw: FromStringAndSize, AsUTF8AndSize+memcpy, DECREF, one Restore/Save", r_str_hold},
      {NULL, NULL}},
+    {"[7] gilstuff_invoke on main; a decref queued for an idle sub-interpreter vs none",
+     1.05,
+     {"gilstuff_invoke, one decref waiting in the idle sub-interpreter's queue", g_invoke_sub_queued},
+     {"gilstuff_invoke, every queue empty (the same run's baseline)", g_invoke_queues_empty},
+     {NULL, NULL}},
 };
 #define NPAIRS (sizeof pairs / sizeof pairs[0])
 
@@ -386,6 +415,10 @@ int main(void) {
         die("gilstuff_eval", st, err);
     if ((st = gilstuff_with_gil(setup_cb, NULL, &err)) != GILSTUFF_OK)
         die("setup", st, err);
+    gilstuff_interp_config icfg;
+    gilstuff_interp_config_init(&icfg);
+    if ((st = gilstuff_interp_new(&icfg, &idle_sub, &err)) != GILSTUFF_OK)
+        die("gilstuff_interp_new", st, err);
 
     printf("bench_objects: gilstuff object API vs the raw CPython C API, one registered thread\n");
     printf("python %s, gilstuff %s, %ld online CPUs, %s\n", gilstuff_python_version(), gilstuff_version(),
@@ -430,6 +463,8 @@ int main(void) {
 
     if ((st = gilstuff_object_release(h_func, &err)) != GILSTUFF_OK)
         die("gilstuff_object_release", st, err);
+    if ((st = gilstuff_interp_free(idle_sub, &err)) != GILSTUFF_OK)
+        die("gilstuff_interp_free", st, err);
     if ((st = gilstuff_with_gil(teardown_cb, NULL, &err)) != GILSTUFF_OK)
         die("teardown", st, err);
     /* Delete the raw thread state (it must be current to be deleted). */

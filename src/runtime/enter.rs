@@ -84,7 +84,46 @@ fn begin(ctx: &'static ThreadCtx) -> std::result::Result<(), Refused> {
 /// Python is running (a call is active on this thread).
 #[inline(always)]
 unsafe fn attached(ctx: &ThreadCtx) -> *mut ffi::PyThreadState {
+    #[cfg(not(Py_3_12))]
+    {
+        // Before 3.12 CPython's current state is the GIL holder's, of any thread: this
+        // thread's only if it is a state this thread keeps, or its PyGILState state —
+        // which, once known to be the kept main state, needs no asking.
+        let cur = cpython::current_unchecked();
+        let k = ctx.main.get();
+        if cur.is_null() || cur == k.ts {
+            return cur;
+        }
+        if k.epoch == ctx.main_bound.get() && k.epoch == state::epoch() {
+            return if ctx.owns(cur) { cur } else { std::ptr::null_mut() };
+        }
+    }
     cpython::attached(|ts| ctx.owns(ts))
+}
+
+/// The state a call into `interp` attaches when the thread has none of it attached:
+/// before 3.12 the thread's own `PyGILState` state of that interpreter if it has one (see
+/// `cpython::gilstate_of`), else (and always from 3.12) the state it keeps.
+///
+/// # Safety
+/// As for `kept::state_for`.
+#[inline(always)]
+unsafe fn state_to_attach(ctx: &ThreadCtx, interp: &Interp, epoch: u64) -> *mut ffi::PyThreadState {
+    #[cfg(not(Py_3_12))]
+    {
+        let k = ctx.main.get();
+        if interp.gen == 0 && k.epoch == epoch && ctx.main_bound.get() == epoch {
+            return k.ts;
+        }
+        let g = cpython::gilstate_of(interp.state());
+        if !g.is_null() {
+            if interp.gen == 0 && g == k.ts && k.epoch == epoch {
+                ctx.main_bound.set(epoch);
+            }
+            return g;
+        }
+    }
+    kept::state_for(ctx, interp, epoch)
 }
 
 /// Enters interpreter `gen` (0 = main) on this thread.
@@ -112,10 +151,7 @@ pub(crate) fn enter(gen: Gen) -> std::result::Result<Entered, Refused> {
             interp.pending.apply(epoch);
             return Ok(Entered { ctx, interp, prev: cur, swapped: false, _not_send: PhantomData });
         }
-        let ts = match cpython::gilstate_of(interp.state()) {
-            g if !g.is_null() => g,
-            _ => kept::state_for(ctx, interp, epoch),
-        };
+        let ts = state_to_attach(ctx, interp, epoch);
         if !cur.is_null() {
             cpython::save();
         }

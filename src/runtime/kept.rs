@@ -40,6 +40,7 @@ unsafe fn make_main(ctx: &ThreadCtx, epoch: u64) -> *mut ffi::PyThreadState {
     let ts = ffi::PyThreadState_New(main.state());
     main.note_tstate(ts);
     ctx.main.set(Kept { ts, epoch });
+    ctx.main_bound.set(0);
     ts
 }
 

@@ -274,10 +274,12 @@ impl Keeper {
     /// does for the main interpreter (the GIL is given back while joining).
     unsafe fn join_threads(ts: *mut ffi::PyThreadState) -> Result<()> {
         cpython::restore(ts);
+        // Not the interpreter's main thread object: from 3.13 it may name another OS thread
+        // than the keeper (which then is a dummy thread), and never ends.
         let code = c"import threading as _t\n\
-                     _me = _t.current_thread()\n\
+                     _skip = (_t.current_thread(), _t.main_thread())\n\
                      for _x in _t.enumerate():\n    \
-                         if _x is not _me and not _x.daemon:\n        _x.join()\n";
+                         if _x not in _skip and not _x.daemon:\n        _x.join()\n";
         let globals = ffi::PyDict_New();
         let result = if globals.is_null() {
             Err(Error::fetch_python())

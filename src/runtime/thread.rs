@@ -68,6 +68,10 @@ pub(crate) struct ThreadCtx {
     pub sub_frames: ManuallyDrop<RefCell<Vec<Gen>>>,
     /// How many times the exit hook ran (it defers itself to the last round).
     pub exit_rounds: Cell<u32>,
+    /// Before 3.12: the epoch in which `main` was seen to be this thread's `PyGILState`
+    /// state (0: not known). Then it stays so until `main` changes (the first state bound
+    /// keeps the binding until it is deleted), and entries skip asking CPython.
+    pub main_bound: Cell<u64>,
 }
 
 thread_local! {
@@ -80,6 +84,7 @@ thread_local! {
             subs: ManuallyDrop::new(RefCell::new(Vec::new())),
             sub_frames: ManuallyDrop::new(RefCell::new(Vec::new())),
             exit_rounds: Cell::new(0),
+            main_bound: Cell::new(0),
         }
     };
 }
