@@ -39,6 +39,7 @@ typedef struct {
 } incrementer_t;
 
 typedef struct {
+    actor_t *main;
     long ok, late;          /* late: the call came after finalize began */
 } observer_t;
 
@@ -59,6 +60,7 @@ static void main_done(actor_t *self, intptr_t arg);
 static void main_read_x(actor_t *self, intptr_t arg);
 static void main_to_int(actor_t *self, intptr_t arg);
 static void main_finalize(actor_t *self, intptr_t arg);
+static void observer_last(actor_t *self, intptr_t arg);
 static void inc_step(actor_t *self, intptr_t arg);
 
 /* Observer (pinned to the main thread): `thing.get()` through gilstuff_eval. It may
@@ -77,6 +79,16 @@ static void observer_observe(actor_t *self, intptr_t arg) {
         o->ok++;
         finals_drop(out);
     }
+}
+
+/* The observer's last look before finalize (its mailbox is FIFO, so every earlier
+ * observation ran before it): at least one observation sees a running Python however
+ * the scheduler ordered the rest. Then it lets Main finalize. */
+static void observer_last(actor_t *self, intptr_t arg) {
+    (void)arg;
+    observer_t *o = self->state;
+    observer_observe(self, 0);
+    send(o->main, main_finalize, 0);
 }
 
 static void inc_clone(actor_t *self, intptr_t arg) {
@@ -173,7 +185,7 @@ static void main_to_int(actor_t *self, intptr_t arg) {
     if (expect_ok("main: to_int x", gilstuff_to_int(m->x, &v, &err), err))
         m->total = (long)v;
     finals_drop(m->x);
-    send(self, main_finalize, 0);
+    send(m->observer, observer_last, 0);
 }
 
 /* The last behaviour: finalize from whichever scheduler thread runs it. Main's own
@@ -185,6 +197,8 @@ static void main_finalize(actor_t *self, intptr_t arg) {
     m->finalize_thread = model_thread_index();
     m->finalize_status = gilstuff_finalize(&err);
     expect_ok("main: finalize", m->finalize_status, err);
+    /* A behaviour that runs after finalize gets a status, not a crash or a hang. */
+    send(m->observer, observer_observe, 0);
     finals_drop_at_exit(m->thing);
     finals_drop_at_exit(m->inc);
 }
@@ -206,9 +220,10 @@ int main(int argc, char **argv) {
         return 2;
     }
     model_start(threads, strtoull(argv[3], NULL, 10));
-    observer_t obs = {0, 0};
+    observer_t obs = {0};
     m.observer = actor_new(&obs, true);
     m.self = actor_new(&m, false);
+    obs.main = m.self;
     send(m.self, main_create, 0);
     model_run_until_quiescent();
 
@@ -233,7 +248,7 @@ int main(int argc, char **argv) {
     long want = (long)m.actors * CALLS_PER_ACTOR;
     int ok = failures == 0 && fs.failed == 0 && m.total == want &&
              m.finalize_status == GILSTUFF_OK && m.finalize_thread >= 0 &&
-             m.finalize_thread < threads && observer_on_main && obs.ok > 0 &&
+             m.finalize_thread < threads && observer_on_main && obs.ok > 0 && obs.late > 0 &&
              (threads == 1 || migrated > 0) && !gilstuff_is_initialized();
     printf("%s threads=%d actors=%d total=%ld/%ld migrated=%d/%d max_threads_per_actor=%d "
            "finalized_on=%d observer(main thread)=%ld ok+%ld late "
