@@ -15,7 +15,8 @@
  *   handle, a freed sub-interpreter -> the documented codes, no completion.
  * - Free with requests in flight: waits for the running call, drops the rest, no leak.
  * - Async finalize: submitting returns at once; it completes after the call in flight
- *   (which succeeds); later submits fail with GILSTUFF_FINALIZED.
+ *   (which succeeds); later submits fail with GILSTUFF_FINALIZED. After a new init the
+ *   same queue runs calls again.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -396,6 +397,21 @@ static void test_async_finalize(void) {
     check_drained(q, ep);
     printf("async finalize: submit took %.2f ms, completed after %.0f ms, later submits GILSTUFF_FINALIZED\n",
            submit_took * 1e3, done * 1e3);
+
+    /* After a new gilstuff_init the same queue (and its workers, whose thread states
+     * belonged to the Python that ended) works again; then a blocking finalize. */
+    check_init_with_test_paths();
+    submit_add(q, NULL, 20, 22, 5);
+    submit_sleepy(q, 0.01, 9, 6);
+    collect(q, ep, c, 2);
+    for (int k = 0; k < 2; k++) {
+        CHECKF(c[k].status == GILSTUFF_OK, "after re-init: %s", gilstuff_status_name(c[k].status));
+        CHECK(int_of(c[k].result) == (c[k].user_data == 5 ? 42 : 9));
+        release_completion(&c[k]);
+    }
+    CHECK_OK(gilstuff_finalize(&err), err);
+    CHECK_STATUS(GILSTUFF_FINALIZED, gilstuff_queue_submit_function(q, NULL, "gilstuff_testmod", "add", NULL, 0, 7, NULL, &err), err);
+    printf("re-init: the same queue runs calls in the new Python\n");
     free_queue(q, ep);
 }
 
