@@ -830,8 +830,9 @@ gilstuff_status gilstuff_queue_poll(struct gilstuff_queue *q,
 // end, completions not popped are freed and the fd is closed. Later use of the queue
 // gives `GILSTUFF_ERR_INVALID_HANDLE`, as does freeing twice.
 //
-// Thread and GIL rules: any thread holding no GIL (not inside a gilstuff callback):
-// running calls may need it. From a request the queue runs: `GILSTUFF_ERR_WRONG_THREAD`.
+// Thread and GIL rules: any thread holding no GIL, outside any gilstuff call: running
+// calls may need that GIL. Inside a gilstuff callback (e.g. of `gilstuff_with_gil`), or
+// from a request the queue runs: `GILSTUFF_ERR_WRONG_THREAD`, nothing freed.
 gilstuff_status gilstuff_queue_free(struct gilstuff_queue *q,
                                     struct gilstuff_error **err);
 

@@ -33,6 +33,7 @@ use super::state;
 use super::status::*;
 use super::value::{self, Value};
 use super::enter;
+use super::thread;
 
 /// The most worker threads one queue may have.
 pub const MAX_WORKERS: usize = 64;
@@ -295,6 +296,13 @@ pub fn free(id: usize) -> Result<()> {
     let q = lookup(id)?;
     if WORKER_OF.with(Cell::get) == id {
         return Err(Error::new(GILSTUFF_ERR_WRONG_THREAD, "a queue cannot be freed by a request it runs"));
+    }
+    if thread::ctx().depth.get() > 0 {
+        // This thread may hold a GIL that a running request needs: waiting would deadlock.
+        return Err(Error::new(
+            GILSTUFF_ERR_WRONG_THREAD,
+            "gilstuff_queue_free cannot run inside a gilstuff call or callback: call it after the callback returns",
+        ));
     }
     if q.freed.swap(true, Ordering::SeqCst) {
         return Err(freed());

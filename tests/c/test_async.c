@@ -14,6 +14,7 @@
  * - Bad input: NULL queue / out-parameters, 0 or 65 workers, a freed queue, a released
  *   handle, a freed sub-interpreter -> the documented codes, no completion.
  * - Free with requests in flight: waits for the running call, drops the rest, no leak.
+ *   Free inside a gilstuff_with_gil callback: GILSTUFF_ERR_WRONG_THREAD.
  * - Async finalize: submitting returns at once; it completes after the call in flight
  *   (which succeeds); later submits fail with GILSTUFF_FINALIZED. After a new init the
  *   same queue runs calls again.
@@ -352,6 +353,35 @@ static void test_bad_input(void) {
     printf("bad input: NULLs, worker counts, freed queue, released handle, freed interp and pool\n");
 }
 
+/* ---- free from inside a callback: refused (it could wait for the GIL it holds) ---- */
+
+static gilstuff_queue *cb_queue;
+static gilstuff_status cb_status;
+
+static gilstuff_status free_inside(void *userdata) {
+    (void)userdata;
+    gilstuff_error *err = NULL;
+    cb_status = gilstuff_queue_free(cb_queue, &err);
+    CHECK(err != NULL && gilstuff_error_code(err) == cb_status);
+    gilstuff_error_free(err);
+    return GILSTUFF_OK;
+}
+
+static void test_free_in_callback(void) {
+    gilstuff_error *err;
+    int ep;
+    cb_queue = new_queue(1, &ep);
+    submit_add(cb_queue, NULL, 1, 1, 1);
+    CHECK_OK(gilstuff_with_gil(free_inside, NULL, &err), err);
+    CHECKF(cb_status == GILSTUFF_ERR_WRONG_THREAD, "free inside a callback: %s", gilstuff_status_name(cb_status));
+    gilstuff_completion c;
+    collect(cb_queue, ep, &c, 1); /* the queue still works */
+    CHECK(c.status == GILSTUFF_OK && int_of(c.result) == 2);
+    release_completion(&c);
+    free_queue(cb_queue, ep);
+    printf("free inside a callback: GILSTUFF_ERR_WRONG_THREAD, the queue still works\n");
+}
+
 /* ---- free with requests in flight ------------------------------------------------------ */
 
 static void test_free_in_flight(void) {
@@ -424,6 +454,7 @@ int main(void) {
     test_cancel();
     test_bad_input();
     test_free_in_flight();
+    test_free_in_callback();
     test_async_finalize();
     printf("test_async: ok\n");
     return 0;
