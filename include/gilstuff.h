@@ -19,6 +19,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+// The most worker threads one queue may have.
+#define MAX_WORKERS 64
+
 // The deepest list nesting a `gilstuff_value` may have: a list is 1 level, a list of
 // lists 2, and so on. Deeper values (or a Python list that contains itself) are refused
 // with `GILSTUFF_ERR_INVALID_ARGUMENT`.
@@ -45,6 +48,10 @@ typedef struct gilstuff_object gilstuff_object;
 // A pool of sub-interpreters. An opaque token: a freed one gives
 // `GILSTUFF_ERR_INVALID_HANDLE`, never a crash.
 typedef struct gilstuff_pool gilstuff_pool;
+
+// A completion queue with its worker threads. An opaque token: a freed one gives
+// `GILSTUFF_ERR_INVALID_HANDLE`, never a crash.
+typedef struct gilstuff_queue gilstuff_queue;
 
 // A portable value: none, bool, int64, double, str (UTF-8), bytes, or a list of values.
 // Owned by the caller once returned by a constructor or `gilstuff_value_clone`; freed
@@ -111,6 +118,23 @@ typedef struct gilstuff_interp_config {
   // (single-phase init): an ImportError instead of a crash (default = `own_gil`).
   bool check_multi_interp_extensions;
 } gilstuff_interp_config;
+
+// One finished request, as `gilstuff_queue_poll` hands it over.
+typedef struct gilstuff_completion {
+  // The `user_data` given at submit.
+  uint64_t user_data;
+  // The request id the submit wrote.
+  uint64_t request;
+  // `GILSTUFF_OK`, the request's error code (e.g. `GILSTUFF_ERR_PYTHON`), or
+  // `GILSTUFF_ERR_CANCELLED` for a request cancelled before it started.
+  gilstuff_status status;
+  // On `GILSTUFF_OK`: the call's result, owned by the caller (free it with
+  // `gilstuff_value_free`); NULL for a finalize request and on failure.
+  struct gilstuff_value *result;
+  // On failure: the error (type, message, traceback of a Python exception), owned by
+  // the caller (free it with `gilstuff_error_free`); NULL on `GILSTUFF_OK`.
+  struct gilstuff_error *error;
+} gilstuff_completion;
 
 // The kind of a `gilstuff_value`: one of the `GILSTUFF_VALUE_*` constants.
 typedef uint32_t gilstuff_value_kind;
@@ -206,6 +230,9 @@ typedef uint32_t gilstuff_value_kind;
 
 // A Rust panic was caught at the C boundary (a gilstuff bug: please report it).
 #define GILSTUFF_ERR_PANIC 19
+
+// An asynchronous request was cancelled before it started (`gilstuff_queue_cancel`).
+#define GILSTUFF_ERR_CANCELLED 20
 
 #ifdef __cplusplus
 extern "C" {
@@ -701,6 +728,113 @@ gilstuff_status gilstuff_pool_interp(struct gilstuff_pool *pool,
 // Thread and GIL rules: any thread, not inside a call or callback of the pool.
 gilstuff_status gilstuff_pool_free(struct gilstuff_pool *pool,
                                    struct gilstuff_error **err);
+
+// Creates a queue with `workers` (1–64) worker threads and writes it to `*out`. With
+// one worker requests run one at a time in submit order; with more, a long call does
+// not hold up the others. Works before `gilstuff_init` too (its requests then fail).
+//
+// Thread and GIL rules: any thread; starts the threads and returns.
+gilstuff_status gilstuff_queue_new(size_t workers,
+                                   struct gilstuff_queue **out,
+                                   struct gilstuff_error **err);
+
+// `*out` = the queue's file descriptor: readable (level-triggered: `EPOLLIN`, `POLLIN`)
+// exactly while completions wait to be popped. It is an `eventfd` on Linux (a pipe's
+// read end elsewhere); it belongs to the queue: never read, write or close it — watch
+// it, then call `gilstuff_queue_poll` until it hands out nothing. It stays the same for
+// the queue's life and is closed by `gilstuff_queue_free` (remove it from your event
+// loop first).
+gilstuff_status gilstuff_queue_fd(struct gilstuff_queue *q,
+                                  int *out,
+                                  struct gilstuff_error **err);
+
+// Submits `callable(*args[0..nargs])`: a worker calls it in the callable's interpreter
+// and converts the result to a `gilstuff_value` (a result that is not a portable value
+// completes with `GILSTUFF_ERR_TYPE`; an exception with `GILSTUFF_ERR_PYTHON`). The
+// arguments are copied: the caller keeps them. The handle itself is NOT copied: keep it
+// unreleased until the completion arrives (a handle released before the call starts
+// completes with `GILSTUFF_ERR_INVALID_HANDLE`). `*request` (may be NULL) = the request
+// id, for `gilstuff_queue_cancel`.
+//
+// Fails at once (no completion) on a NULL/freed queue, a released or stale handle, or
+// when gilstuff is not running (`GILSTUFF_NOT_INITIALIZED`, `GILSTUFF_FINALIZING`,
+// `GILSTUFF_FINALIZED`).
+gilstuff_status gilstuff_queue_submit_call(struct gilstuff_queue *q,
+                                           struct gilstuff_object *callable,
+                                           const struct gilstuff_value *const *args,
+                                           size_t nargs,
+                                           uint64_t user_data,
+                                           uint64_t *request,
+                                           struct gilstuff_error **err);
+
+// Submits `module.function(*args[0..nargs])` in `interp` (NULL = main): a worker imports
+// the module there (Python caches imports), calls, and converts the result as for
+// `gilstuff_queue_submit_call`. Module and function names and arguments are copied.
+// Fails at once as `gilstuff_queue_submit_call` does, and on a freed `interp`.
+gilstuff_status gilstuff_queue_submit_function(struct gilstuff_queue *q,
+                                               struct gilstuff_interp *interp,
+                                               const char *module,
+                                               const char *function,
+                                               const struct gilstuff_value *const *args,
+                                               size_t nargs,
+                                               uint64_t user_data,
+                                               uint64_t *request,
+                                               struct gilstuff_error **err);
+
+// Submits `gilstuff_pool_call(pool, module, function, args, nargs)` to run on a worker
+// (which waits there for an idle interpreter of the pool). Names and arguments are
+// copied. Fails at once on a NULL or freed pool; a pool freed before the call runs
+// completes with `GILSTUFF_ERR_INVALID_HANDLE`.
+gilstuff_status gilstuff_queue_submit_pool(struct gilstuff_queue *q,
+                                           struct gilstuff_pool *pool,
+                                           const char *module,
+                                           const char *function,
+                                           const struct gilstuff_value *const *args,
+                                           size_t nargs,
+                                           uint64_t user_data,
+                                           uint64_t *request,
+                                           struct gilstuff_error **err);
+
+// Submits `gilstuff_finalize()` to run on a worker: its completion (status and error
+// as `gilstuff_finalize` would return them, `result` NULL) arrives once Python is down —
+// after the calls in flight on other threads have returned — so no host thread waits
+// for it. Requests queued after it complete with `GILSTUFF_FINALIZING` or
+// `GILSTUFF_FINALIZED`; later submits fail at once with those codes. The queue itself
+// stays usable for polling; free it as usual.
+gilstuff_status gilstuff_queue_submit_finalize(struct gilstuff_queue *q,
+                                               uint64_t user_data,
+                                               uint64_t *request,
+                                               struct gilstuff_error **err);
+
+// Cancels request `request` if no worker has started it: its completion then arrives
+// with `GILSTUFF_ERR_CANCELLED` (and its `user_data`), and `*cancelled` (may be NULL) =
+// true. A request already started, finished or unknown is left alone: `*cancelled` =
+// false, status `GILSTUFF_OK`. A running Python call is never interrupted.
+gilstuff_status gilstuff_queue_cancel(struct gilstuff_queue *q,
+                                      uint64_t request,
+                                      bool *cancelled,
+                                      struct gilstuff_error **err);
+
+// Pops up to `max` completions, oldest first, into `out[0..max]` and writes how many to
+// `*n`: 0 means none is ready now (not an error; the call never waits). Each popped
+// completion's `result` and `error` are the caller's to free. After a poll that leaves
+// none waiting, the queue's fd is no longer readable.
+gilstuff_status gilstuff_queue_poll(struct gilstuff_queue *q,
+                                    struct gilstuff_completion *out,
+                                    size_t max,
+                                    size_t *n,
+                                    struct gilstuff_error **err);
+
+// Frees the queue: requests not yet started are dropped without a completion, the
+// running ones are waited for (a long Python call makes this wait as long), the workers
+// end, completions not popped are freed and the fd is closed. Later use of the queue
+// gives `GILSTUFF_ERR_INVALID_HANDLE`, as does freeing twice.
+//
+// Thread and GIL rules: any thread holding no GIL, outside any gilstuff call: running
+// calls may need that GIL. Inside a gilstuff callback (e.g. of `gilstuff_with_gil`), or
+// from a request the queue runs: `GILSTUFF_ERR_WRONG_THREAD`, nothing freed.
+gilstuff_status gilstuff_queue_free(struct gilstuff_queue *q,
+                                    struct gilstuff_error **err);
 
 // A new value `None`, owned by the caller (free with `gilstuff_value_free`). Never
 // returns NULL (running out of memory aborts the process, as everywhere in gilstuff).

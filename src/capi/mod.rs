@@ -17,6 +17,7 @@ pub mod interp;
 pub mod lifecycle;
 pub mod object;
 pub mod pool;
+pub mod queue;
 pub mod value;
 
 use std::ffi::{c_char, CStr};

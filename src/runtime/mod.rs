@@ -16,9 +16,11 @@
 //! subinterp    creating and ending sub-interpreters (keeper threads)
 //! pool         pools of sub-interpreters
 //! lifecycle    init and finalize
+//! calls        asynchronous calls: completion queues and their worker threads
 //! ```
 
 pub mod barrier;
+pub mod calls;
 pub mod config;
 pub(crate) mod cpython;
 pub(crate) mod enter;

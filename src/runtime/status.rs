@@ -50,6 +50,8 @@ pub const GILSTUFF_ERR_INIT_FAILED: gilstuff_status = 17;
 pub const GILSTUFF_ERR_UNKNOWN_STATUS: gilstuff_status = 18;
 /// A Rust panic was caught at the C boundary (a gilstuff bug: please report it).
 pub const GILSTUFF_ERR_PANIC: gilstuff_status = 19;
+/// An asynchronous request was cancelled before it started (`gilstuff_queue_cancel`).
+pub const GILSTUFF_ERR_CANCELLED: gilstuff_status = 20;
 
 /// The constant's name, e.g. `"GILSTUFF_ERR_PYTHON"`, or `None` for an unknown code.
 pub fn name(status: gilstuff_status) -> Option<&'static std::ffi::CStr> {
@@ -74,6 +76,7 @@ pub fn name(status: gilstuff_status) -> Option<&'static std::ffi::CStr> {
         GILSTUFF_ERR_INIT_FAILED => c"GILSTUFF_ERR_INIT_FAILED",
         GILSTUFF_ERR_UNKNOWN_STATUS => c"GILSTUFF_ERR_UNKNOWN_STATUS",
         GILSTUFF_ERR_PANIC => c"GILSTUFF_ERR_PANIC",
+        GILSTUFF_ERR_CANCELLED => c"GILSTUFF_ERR_CANCELLED",
         _ => return None,
     })
 }
@@ -83,7 +86,7 @@ mod tests {
     use super::*;
 
     /// The largest defined status code.
-    const LAST_STATUS: gilstuff_status = GILSTUFF_ERR_PANIC;
+    const LAST_STATUS: gilstuff_status = GILSTUFF_ERR_CANCELLED;
 
     #[test]
     fn every_code_up_to_the_last_has_a_name_and_no_other_does() {
