@@ -96,8 +96,16 @@ func TestFinalizeInsideWithGIL(t *testing.T) {
 }
 
 func TestErrorCodeNames(t *testing.T) {
-	if s := gilstuff.ErrFinalized.String(); s != "GILSTUFF_FINALIZED" {
-		t.Fatal(s)
+	for c, want := range map[gilstuff.ErrorCode]string{
+		gilstuff.ErrFinalized: "GILSTUFF_FINALIZED",
+		gilstuff.ErrPanic:     "GILSTUFF_ERR_PANIC",
+		gilstuff.ErrCancelled: "GILSTUFF_ERR_CANCELLED",
+		0:                     "GILSTUFF_OK",
+		999:                   "GILSTUFF_UNKNOWN_STATUS(999)",
+	} {
+		if s := c.String(); s != want {
+			t.Errorf("code %d: String() = %q, want %q", uint32(c), s, want)
+		}
 	}
 	if !errors.Is(&gilstuff.Error{Code: gilstuff.ErrOverflow}, gilstuff.ErrOverflow) {
 		t.Fatal("errors.Is on a code")

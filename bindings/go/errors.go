@@ -31,37 +31,17 @@ const (
 	ErrInitFailed         ErrorCode = C.GILSTUFF_ERR_INIT_FAILED       // Python could not start
 	ErrUnknownStatus      ErrorCode = C.GILSTUFF_ERR_UNKNOWN_STATUS    // a callback returned an unknown status
 	ErrPanic              ErrorCode = C.GILSTUFF_ERR_PANIC             // a bug in gilstuff (Rust panic caught)
+	ErrCancelled          ErrorCode = C.GILSTUFF_ERR_CANCELLED         // an async request was cancelled before it ran
 )
 
-var codeNames = map[ErrorCode]string{
-	0:                     "GILSTUFF_OK",
-	ErrPython:             "GILSTUFF_ERR_PYTHON",
-	ErrNullPointer:        "GILSTUFF_ERR_NULL_POINTER",
-	ErrInvalidUTF8:        "GILSTUFF_ERR_INVALID_UTF8",
-	ErrInvalidArgument:    "GILSTUFF_ERR_INVALID_ARGUMENT",
-	ErrNotInitialized:     "GILSTUFF_NOT_INITIALIZED",
-	ErrAlreadyInitialized: "GILSTUFF_ALREADY_INITIALIZED",
-	ErrFinalizing:         "GILSTUFF_FINALIZING",
-	ErrFinalized:          "GILSTUFF_FINALIZED",
-	ErrWrongThread:        "GILSTUFF_ERR_WRONG_THREAD",
-	ErrInvalidHandle:      "GILSTUFF_ERR_INVALID_HANDLE",
-	ErrWrongInterpreter:   "GILSTUFF_ERR_WRONG_INTERPRETER",
-	ErrType:               "GILSTUFF_ERR_TYPE",
-	ErrOverflow:           "GILSTUFF_ERR_OVERFLOW",
-	ErrBufferTooSmall:     "GILSTUFF_ERR_BUFFER_TOO_SMALL",
-	ErrUnsupported:        "GILSTUFF_ERR_UNSUPPORTED",
-	ErrInterpBusy:         "GILSTUFF_ERR_INTERP_BUSY",
-	ErrInitFailed:         "GILSTUFF_ERR_INIT_FAILED",
-	ErrUnknownStatus:      "GILSTUFF_ERR_UNKNOWN_STATUS",
-	ErrPanic:              "GILSTUFF_ERR_PANIC",
-}
-
-// String returns the C name of the code, e.g. "GILSTUFF_ERR_PYTHON".
+// String returns the C name of the code, e.g. "GILSTUFF_ERR_PYTHON" (the library's own
+// table, gilstuff_status_name, so the two never disagree).
 func (c ErrorCode) String() string {
-	if n, ok := codeNames[c]; ok {
-		return n
+	n := C.GoString(C.gilstuff_status_name(C.gilstuff_status(c)))
+	if n == "GILSTUFF_UNKNOWN_STATUS" {
+		return fmt.Sprintf("GILSTUFF_UNKNOWN_STATUS(%d)", uint32(c))
 	}
-	return fmt.Sprintf("GILSTUFF_UNKNOWN_STATUS(%d)", uint32(c))
+	return n
 }
 
 // Error implements error, so that the codes can serve as sentinels.
