@@ -148,7 +148,7 @@ pub(crate) fn enter(gen: Gen) -> std::result::Result<Entered, Refused> {
         let cur = attached(ctx);
         let epoch = state::epoch();
         if !cur.is_null() && cpython::interp_of(cur) == interp.state() {
-            interp.pending.apply(epoch);
+            interp.pending.apply(interp.gen, epoch);
             return Ok(Entered { ctx, interp, prev: cur, swapped: false, _not_send: PhantomData });
         }
         let ts = state_to_attach(ctx, interp, epoch);
@@ -156,7 +156,7 @@ pub(crate) fn enter(gen: Gen) -> std::result::Result<Entered, Refused> {
             cpython::save();
         }
         cpython::restore(ts);
-        interp.pending.apply(epoch);
+        interp.pending.apply(interp.gen, epoch);
         Ok(Entered { ctx, interp, prev: cur, swapped: true, _not_send: PhantomData })
     }
 }

@@ -48,6 +48,8 @@ struct Slot {
     interp: AtomicU64,
     /// The runtime epoch the reference was made in.
     epoch: AtomicU64,
+    /// While parked (see [`ParkedList`]): the next parked slot's index + 1 (0: none).
+    next: AtomicU32,
 }
 
 static SEGMENTS: [AtomicPtr<Slot>; MAX_SEGMENTS] = [const { AtomicPtr::new(ptr::null_mut()) }; MAX_SEGMENTS];
@@ -150,6 +152,7 @@ fn slot_or_new_segment(index: u32) -> &'static Slot {
                 object: AtomicPtr::new(ptr::null_mut()),
                 interp: AtomicU64::new(0),
                 epoch: AtomicU64::new(0),
+                next: AtomicU32::new(0),
             })
             .collect();
         let fresh = Box::into_raw(fresh) as *mut Slot;
@@ -233,6 +236,20 @@ pub fn still_live(token: Token) -> bool {
 
 /// Ends a handle: exactly one caller wins; it gets the reference back to dispose of.
 pub fn remove(token: Token) -> Result<Target> {
+    let (index, target) = end(token)?;
+    recycle(index);
+    Ok(target)
+}
+
+/// Ends a handle like [`remove`] but keeps its slot, holding the target, out of reuse:
+/// the winner parks it in the reference's decref queue (a [`ParkedList`]).
+pub fn remove_parked(token: Token) -> Result<(Target, Parked)> {
+    let (index, target) = end(token)?;
+    Ok((target, Parked(index)))
+}
+
+/// Kills the token (exactly one caller wins) and reads its target.
+fn end(token: Token) -> Result<(u32, Target)> {
     let (index, generation) = decode(token).ok_or_else(invalid)?;
     let s = slot(index).ok_or_else(invalid)?;
     let live = generation << 1 | LIVE;
@@ -240,14 +257,125 @@ pub fn remove(token: Token) -> Result<Target> {
     let next = ((generation + 1) & GEN_MASK) << 1;
     // Acquire pairs with `insert`'s Release store of the fields read below.
     s.state.compare_exchange(live, next, Ordering::AcqRel, Ordering::Relaxed).map_err(|_| invalid())?;
-    let target = Target {
+    Ok((index, read_target(s)))
+}
+
+fn read_target(s: &Slot) -> Target {
+    Target {
         object: s.object.load(Ordering::Relaxed),
         interp: s.interp.load(Ordering::Relaxed),
         epoch: s.epoch.load(Ordering::Relaxed),
-    };
-    // The won CAS makes this thread the slot's only writer until it is reused, so a plain
-    // store (not a locked swap) clears it.
-    s.object.store(ptr::null_mut(), Ordering::Relaxed);
+    }
+}
+
+/// Returns a dead slot for reuse. The caller is the slot's only writer (it won `end`, or
+/// drained the slot from a parked list), so a plain store (not a locked swap) clears it.
+fn recycle(index: u32) {
+    if let Some(s) = slot(index) {
+        s.object.store(ptr::null_mut(), Ordering::Relaxed);
+    }
     local_push(index);
-    Ok(target)
+}
+
+/// A dead handle's slot that still holds its target (see [`remove_parked`]).
+pub struct Parked(u32);
+
+/// Returns a parked slot for reuse at once (its reference was disposed of otherwise).
+pub fn reuse(p: Parked) {
+    recycle(p.0);
+}
+
+/// A lock-free list of parked slots: a release that cannot take the GIL pushes its slot
+/// (one compare-and-swap, no allocation), the next thread holding the GIL takes them all
+/// at once. Push and take-all are free of ABA problems (nothing pops a single node).
+pub struct ParkedList {
+    /// The first parked slot's index + 1 (0: empty).
+    head: AtomicU32,
+}
+
+impl ParkedList {
+    pub const fn new() -> ParkedList {
+        ParkedList { head: AtomicU32::new(0) }
+    }
+
+    pub fn push(&self, p: Parked) {
+        let s = slot(p.0).expect("a parked slot exists");
+        let mut head = self.head.load(Ordering::Relaxed);
+        loop {
+            s.next.store(head, Ordering::Relaxed);
+            // Release: the thread that takes the list sees the slot's fields and `next`.
+            match self.head.compare_exchange_weak(head, p.0 + 1, Ordering::Release, Ordering::Relaxed) {
+                Ok(_) => return,
+                Err(h) => head = h,
+            }
+        }
+    }
+
+    #[inline(always)]
+    pub fn is_empty(&self) -> bool {
+        self.head.load(Ordering::Relaxed) == 0
+    }
+
+    /// Takes every parked slot: `f` gets each target, then the slot is reused.
+    pub fn drain(&self, mut f: impl FnMut(Target)) {
+        // Acquire pairs with every push's Release (the pushes form one release sequence).
+        let mut next = self.head.swap(0, Ordering::Acquire);
+        while next != 0 {
+            let index = next - 1;
+            let s = slot(index).expect("a parked slot exists");
+            next = s.next.load(Ordering::Relaxed);
+            f(read_target(s));
+            recycle(index);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::sync::atomic::AtomicBool;
+
+    /// Threads park released slots on one list while another drains it: every target comes
+    /// out exactly once, and the drained slots are reused without reaching a live token.
+    #[test]
+    fn parked_list_loses_and_repeats_nothing() {
+        const THREADS: usize = 6;
+        const EACH: usize = 20_000;
+        static LIST: ParkedList = ParkedList::new();
+        let done = AtomicBool::new(false);
+        let seen = std::thread::scope(|s| {
+            let drainer = s.spawn(|| {
+                let mut seen = HashSet::new();
+                let mut take = |t: Target| assert!(seen.insert(t.object as usize), "drained twice");
+                while !done.load(Ordering::Acquire) {
+                    LIST.drain(&mut take);
+                }
+                LIST.drain(&mut take);
+                seen
+            });
+            let producers: Vec<_> = (0..THREADS)
+                .map(|k| {
+                    s.spawn(move || {
+                        for i in 0..EACH {
+                            // Made-up, distinct "objects": nothing dereferences them here.
+                            let object = ((k * EACH + i + 1) * 16) as *mut ffi::PyObject;
+                            let token = insert(object, 7, 1).unwrap();
+                            let (t, p) = remove_parked(token).unwrap();
+                            assert_eq!(t.object, object);
+                            assert!(get(token).is_err(), "a parked handle's token is dead");
+                            LIST.push(p);
+                        }
+                    })
+                })
+                .collect();
+            for p in producers {
+                p.join().unwrap();
+            }
+            done.store(true, Ordering::Release);
+            drainer.join().unwrap()
+        });
+        assert_eq!(seen.len(), THREADS * EACH);
+        assert!(LIST.is_empty());
+    }
 }

@@ -296,7 +296,7 @@ fn refuse_python_threads() -> Result<()> {
 /// # Safety
 /// Called on Python's origin thread holding the GIL, with no call in flight.
 unsafe fn finalize_python() -> i32 {
-    interp::main().pending.apply(state::epoch());
+    interp::main().pending.apply(0, state::epoch());
     ffi::Py_FinalizeEx()
 }
 

@@ -7,11 +7,11 @@
 //! status, error, config, registry, barrier, cpython     leaves
 //! state        lifecycle state and epoch: the cell every entry reads
 //! thread       the per-thread context: kept thread states, "in a call" flag
-//! pending      a decref queue (one per interpreter)
+//! handles      the handle table behind gilstuff_object
+//! pending      a decref queue (one per interpreter) of released handles' slots
 //! interp       the interpreter table: main (gen 0) and sub-interpreters
 //! kept         making, finding and deleting a thread's kept states; thread exit
 //! enter        entering and leaving an interpreter: the hot path
-//! handles      the handle table behind gilstuff_object
 //! object       Python objects behind handles; value: portable values
 //! subinterp    creating and ending sub-interpreters (keeper threads)
 //! pool         pools of sub-interpreters

@@ -531,17 +531,19 @@ pub fn clone(token: Token) -> Result<Token> {
 /// call of the handle's interpreter, queued for that interpreter's next entry otherwise,
 /// and only forgotten when its interpreter is gone (after finalize, earlier epoch).
 pub fn release(token: Token) -> Result<()> {
-    let t = handles::remove(token)?;
-    let Some(interp) = interp::record(t.interp) else { return Ok(()) };
-    if t.epoch != interp.epoch() || !interp.is_alive() {
-        return Ok(()); // the interpreter ended and took the object with it
-    }
+    let (t, slot) = handles::remove_parked(token)?;
+    let Some(interp) = interp::record(t.interp).filter(|i| t.epoch == i.epoch() && i.is_alive()) else {
+        // The interpreter ended and took the object with it: only the slot is reused.
+        handles::reuse(slot);
+        return Ok(());
+    };
     if enter::holds(t.interp, t.epoch) {
         // SAFETY: this thread has a state of the handle's interpreter attached (so holds
         // its GIL), in the handle's epoch, so the owned reference is alive.
         unsafe { ffi::Py_DECREF(t.object) };
+        handles::reuse(slot);
     } else {
-        interp.pending.push(t.object, t.epoch);
+        interp.pending.push(slot);
     }
     Ok(())
 }

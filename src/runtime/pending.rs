@@ -2,65 +2,57 @@
 //! interpreter's next entry.
 //!
 //! A host may drop a reference from any thread (a Go finalizer, a Pony `_final`): taking
-//! the GIL there could deadlock or, during finalize, hang. So the reference goes to its
-//! interpreter's own queue, and the next thread that enters that interpreter applies it.
-//! Each interpreter has its own queue: a decref queued for an idle interpreter costs the
-//! others nothing (one relaxed load of their own length on entry). A queue is emptied
-//! without applying when its interpreter ends or a new epoch starts.
-
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+//! the GIL there could deadlock or, during finalize, hang. So the released handle's slot,
+//! which still holds the reference, is parked in its interpreter's own queue (one
+//! compare-and-swap, no lock, no allocation), and the next thread that enters that
+//! interpreter applies it. A decref queued for an idle interpreter costs the others
+//! nothing (one relaxed load of their own queue's head on entry). A queue is emptied
+//! without applying when its interpreter ends or a new epoch starts; entries of another
+//! interpreter generation or epoch (a release racing that) are dropped, never applied.
 
 use pyo3_ffi as ffi;
 
+use super::handles::{Parked, ParkedList};
+
 pub(crate) struct Queue {
-    /// Owned references, as addresses, with the epoch they were made in.
-    items: Mutex<Vec<(usize, u64)>>,
-    /// `items.len()`, read without the lock on every entry.
-    len: AtomicUsize,
+    parked: ParkedList,
 }
 
 impl Queue {
     pub const fn new() -> Queue {
-        Queue { items: Mutex::new(Vec::new()), len: AtomicUsize::new(0) }
+        Queue { parked: ParkedList::new() }
     }
 
-    pub fn push(&self, object: *mut ffi::PyObject, epoch: u64) {
-        let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
-        q.push((object as usize, epoch));
-        self.len.store(q.len(), Ordering::Release);
+    /// Queues the reference a released handle's slot holds.
+    pub fn push(&self, slot: Parked) {
+        self.parked.push(slot);
     }
 
-    /// Applies the queued decrefs of `epoch` (others are dropped: their objects died).
+    /// Applies the queued decrefs of interpreter `gen` in `epoch` (others are dropped:
+    /// their objects died with their interpreter or epoch).
     ///
     /// # Safety
-    /// The caller holds the GIL of the interpreter this queue belongs to, in `epoch`.
+    /// The caller holds the GIL of interpreter `gen`, in `epoch`.
     #[inline(always)]
-    pub unsafe fn apply(&self, epoch: u64) {
-        if self.len.load(Ordering::Relaxed) != 0 {
-            self.apply_slow(epoch);
+    pub unsafe fn apply(&self, gen: u64, epoch: u64) {
+        if !self.parked.is_empty() {
+            self.apply_slow(gen, epoch);
         }
     }
 
     #[cold]
-    unsafe fn apply_slow(&self, epoch: u64) {
-        let batch = {
-            let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
-            self.len.store(0, Ordering::Release);
-            std::mem::take(&mut *q)
-        };
-        for (object, _) in batch.into_iter().filter(|&(_, e)| e == epoch) {
-            // SAFETY: the GIL is held (caller) and the reference is an owned one of this
-            // interpreter and epoch, so the object is alive until this decref.
-            ffi::Py_DECREF(object as *mut ffi::PyObject);
-        }
+    unsafe fn apply_slow(&self, gen: u64, epoch: u64) {
+        self.parked.drain(|t| {
+            if t.interp == gen && t.epoch == epoch {
+                // SAFETY: the GIL is held (caller) and the reference is an owned one of
+                // this interpreter and epoch, so the object is alive until this decref.
+                ffi::Py_DECREF(t.object);
+            }
+        });
     }
 
     /// Forgets every queued reference (their interpreter ended).
     pub fn clear(&self) {
-        let mut q = self.items.lock().unwrap_or_else(|e| e.into_inner());
-        q.clear();
-        q.shrink_to_fit();
-        self.len.store(0, Ordering::Release);
+        self.parked.drain(|_| {});
     }
 }
