@@ -108,26 +108,19 @@ pub(crate) unsafe fn attached(ours: impl FnOnce(*mut ffi::PyThreadState) -> bool
 /// must be the one a call attaches on that thread: before 3.12 `PyGILState_Ensure` in
 /// code the call runs (a ctypes callback, host code) takes exactly that state, and would
 /// wait for ever for the GIL this thread holds through another state. From 3.12 attaching
-/// rebinds `PyGILState` to whatever is attached, so NULL (never read: after a re-init the
-/// 3.15 pointer may dangle).
+/// rebinds `PyGILState` to whatever is attached, so there is no such function (and after
+/// a re-init the 3.15 pointer may dangle: it is never read).
 ///
 /// # Safety
 /// Python is running; this thread has nothing attached.
+#[cfg(not(Py_3_12))]
 #[inline(always)]
 pub(crate) unsafe fn gilstate_of(interp: *mut ffi::PyInterpreterState) -> *mut ffi::PyThreadState {
-    #[cfg(Py_3_12)]
-    {
-        let _ = interp;
+    let g = ffi::PyGILState_GetThisThreadState();
+    if !g.is_null() && interp_of(g) == interp {
+        g
+    } else {
         std::ptr::null_mut()
-    }
-    #[cfg(not(Py_3_12))]
-    {
-        let g = ffi::PyGILState_GetThisThreadState();
-        if !g.is_null() && interp_of(g) == interp {
-            g
-        } else {
-            std::ptr::null_mut()
-        }
     }
 }
 
