@@ -63,12 +63,14 @@ class val PyList is Stringable
 
 primitive PyValues
   """Helpers for PyValue results."""
-  fun string(v: PyValue): String iso^ =>
+  fun string(v: PyResult): String iso^ =>
     """
     `v` as Python would print its `repr`, close enough for messages and
-    tests: `None`, `True`, `42`, `2.5`, `5.0`, `'text'`, `b'\x00a'`, `[1, 2]`.
+    tests: `None`, `True`, `42`, `2.5`, `5.0`, `'text'`, `b'\x00a'`, `[1, 2]`;
+    for a PyError, its `string()`.
     """
     match v
+    | let e: PyError => e.string()
     | None => "None".clone()
     | let b: Bool => if b then "True".clone() else "False".clone() end
     | let i: I64 => i.string()
