@@ -5,7 +5,10 @@
 #   make test-pony   check every `use @gilstuff_…` declaration against the header, show
 #                    the check rejects wrong ones, run a C model of the Pony scheduler
 #                    linked as ponyc would link; then, with a ponyc, compile and run the
-#                    package's ponytest suite and the example (1, 5, 8, 1000 actors)
+#                    package's ponytest suite (and its async tests on one scheduler
+#                    thread) and the example, blocking and --async (1, 5, 8, 1000 actors)
+#   make bench-pony  with a ponyc: async calls through a PyQueue vs blocking calls from
+#                    behaviours, same run (tests/pony/bench; prints, enforces nothing)
 # lib/ holds one Python's build: rerun `make pony-lib PYTHON=…` to switch.
 #
 # PONYC picks the compiler: unset, `ponyc` on PATH if there is one; empty
@@ -23,7 +26,7 @@ PONY_MODEL := $(BUILD)/pony/counter_scenario
 PONY_MODEL_SRC := $(wildcard $(PONY_TESTS)/model/*.c $(PONY_TESTS)/model/*.h)
 PONYC ?= $(shell command -v ponyc 2>/dev/null)
 
-.PHONY: pony-lib test-pony pony-check pony-model pony-ponyc
+.PHONY: pony-lib test-pony pony-check pony-model pony-ponyc bench-pony
 
 # The package's `use "lib:gilstuff"` and `use "lib:gilstuff_python"` resolve here. Only the
 # static libgilstuff goes in (no .so, so the linker cannot pick it); libpython must stay
@@ -68,3 +71,13 @@ pony-ponyc: pony-lib
 test-pony: lib pony-check pony-model pony-ponyc
 
 TEST_TARGETS += test-pony
+
+# Built with ponyc's default optimisations (release), run from $(BUILD)/pony.
+bench-pony: pony-lib
+	@if [ -z "$(PONYC)" ]; then echo "pony: skipped (no ponyc)"; else \
+	  mkdir -p $(BUILD)/pony && \
+	  "$(PONYC)" --path=$(PONY_LIB) -o $(BUILD)/pony -b bench-pony $(PONY_TESTS)/bench >$(BUILD)/pony/bench-pony.log 2>&1 \
+	    || { cat $(BUILD)/pony/bench-pony.log; exit 1; }; \
+	  $(BUILD)/pony/bench-pony; fi
+
+BENCH_TARGETS += bench-pony

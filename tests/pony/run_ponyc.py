@@ -5,8 +5,13 @@ real ponyc, runs them, and checks what they print.
   run_ponyc.py PONYC LIB_DIR PACKAGE_DIR EXAMPLE_DIR OUT_DIR
 
 LIB_DIR is the `make pony-lib` folder (passed as ponyc's --path); the binaries go to
-OUT_DIR. Fails on a compile error, a failed or missing test, a wrong count, a crash,
-a timeout, or anything on the example's stderr.
+OUT_DIR. The suite runs twice: whole, on the runtime's default scheduler threads; then
+its async tests alone on ONE scheduler thread (`--ponymaxthreads=1`), where a blocking
+Python call would stop every other actor: there the 300 ms call through a PyQueue must
+still not delay another actor, and the control test (registered only on one thread)
+must show that the same call made blocking does. The example runs in both modes
+(blocking and `--async`) for each actor count. Fails on a compile error, a failed or
+missing test, a wrong count, a crash, a timeout, or anything on the example's stderr.
 """
 import os
 import re
@@ -43,36 +48,50 @@ def compile_program(ponyc, lib, source, out, name):
     return binary
 
 
-def run_suite(binary):
-    """The ponytest binary: exit 0, every test passed, and as many as it ran."""
-    rc, so, se = run([binary], TEST_TIMEOUT, cwd=os.path.dirname(binary))
+# The async tests that must run (and pass) on one scheduler thread.
+ONE_THREAD_ARGS = ["--only=async/", "--ponymaxthreads=1"]
+ONE_THREAD_MUST_PASS = ["async/300 ms call does not delay other actors",
+                        "async/control: a blocking 300 ms call delays others"]
+
+
+def run_suite(binary, args=(), must_pass=()):
+    """The ponytest binary: exit 0, every test passed, and as many as it ran; each
+    name in must_pass among the passed ones."""
+    rc, so, se = run([binary, *args], TEST_TIMEOUT, cwd=os.path.dirname(binary))
     text = re.sub(r"\x1b\[[0-9;]*m", "", so + se)
     ran = re.search(r"^---- (\d+) tests? ran\.$", text, flags=re.M)
     passed = re.search(r"^---- Passed: (\d+)$", text, flags=re.M)
     for line in text.splitlines():
         if line.startswith(("---- Passed:", "**** FAILED", "---- ")) or "Assert" in line:
             print(line)
-    if rc != 0 or not ran or not passed or ran.group(1) != passed.group(1):
-        print(f"FAIL ponytest suite: exit {rc}" + ("" if ran else ", no summary (timeout?)"))
+    label = "ponytest suite" + (" " + " ".join(args) if args else "")
+    passed_names = set(re.findall(r"^---- Passed: (.+)$", text, flags=re.M))
+    missing = [n for n in must_pass if n not in passed_names]
+    if rc != 0 or not ran or not passed or ran.group(1) != passed.group(1) or missing:
+        print(f"FAIL {label}: exit {rc}" + ("" if ran else ", no summary (timeout?)")
+              + (f", did not pass: {missing}" if missing else ""))
         if not ran:
             print(text[-3000:])
         return False
+    print(f"ok   {label}: {ran.group(1)} tests passed")
     return True
 
 
 def run_example(binary, example_dir):
     failed = 0
-    for actors in ACTOR_COUNTS:
-        start = time.time()
-        rc, so, se = run([binary, str(actors)], EXAMPLE_TIMEOUT, cwd=example_dir)
-        want = (f"actors={actors} calls_per_actor={CALLS_PER_ACTOR} "
-                f"total={actors * CALLS_PER_ACTOR}")
-        if rc == 0 and so.strip() == want and not se.strip():
-            print(f"ok   threaded-counter {actors}: {want} ({time.time() - start:.1f}s)")
-        else:
-            failed += 1
-            print(f"FAIL threaded-counter {actors}: exit {rc}, expected {want!r}\n"
-                  f"stdout: {so.strip()!r}\nstderr: {se.strip()!r}")
+    for mode in ([], ["--async"]):
+        for actors in ACTOR_COUNTS:
+            start = time.time()
+            rc, so, se = run([binary, *mode, str(actors)], EXAMPLE_TIMEOUT, cwd=example_dir)
+            want = (f"actors={actors} calls_per_actor={CALLS_PER_ACTOR} "
+                    f"total={actors * CALLS_PER_ACTOR}" + (" mode=async" if mode else ""))
+            name = " ".join(["threaded-counter", *mode, str(actors)])
+            if rc == 0 and so.strip() == want and not se.strip():
+                print(f"ok   {name}: {want} ({time.time() - start:.1f}s)")
+            else:
+                failed += 1
+                print(f"FAIL {name}: exit {rc}, expected {want!r}\n"
+                      f"stdout: {so.strip()!r}\nstderr: {se.strip()!r}")
     return failed == 0
 
 
@@ -84,6 +103,7 @@ def main():
     ok = True
     suite = compile_program(ponyc, lib, package, out, "gilstuff-tests")
     ok = bool(suite) and run_suite(suite)
+    ok = bool(suite) and run_suite(suite, ONE_THREAD_ARGS, ONE_THREAD_MUST_PASS) and ok
     counter = compile_program(ponyc, lib, example, out, "threaded-counter")
     ok = bool(counter) and run_example(counter, example) and ok
     print(f"run_ponyc: {'OK' if ok else 'FAILED'}")

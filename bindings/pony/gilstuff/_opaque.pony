@@ -9,3 +9,12 @@ primitive _GilstuffObject
 
 primitive _GilstuffInterp
   """`gilstuff_interp`: a null pointer to it means the main interpreter."""
+
+primitive _GilstuffValue
+  """
+  `gilstuff_value`: a GIL-free value (arguments and results of the queue),
+  converted from PyArg and to PyValue by `_Values`.
+  """
+
+primitive _GilstuffQueue
+  """`gilstuff_queue`: a completion queue, owned by one PyQueue actor."""

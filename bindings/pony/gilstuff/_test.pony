@@ -14,6 +14,8 @@ use "pony_test"
 // behaviour.
 use @pony_ctx[Pointer[None]]()
 use @pony_triggergc[None](ctx: Pointer[None])
+// How many scheduler threads the runtime started (--ponymaxthreads).
+use @pony_schedulers[U32]()
 
 actor \nodoc\ Main is TestList
   new create(env: Env) => PonyTest(env, this)
@@ -36,6 +38,16 @@ actor \nodoc\ Main is TestList
     test(_TestFinalizeFromAnotherActor)
     test(_TestCallsAfterFinalize)
     test(_TestReinit)
+    test(_TestAsyncSlowCall)
+    test(_TestAsyncValues)
+    test(_TestAsyncBadQueue)
+    test(_TestAsyncCancel)
+    test(_TestAsyncDispose)
+    test(_TestAsyncAfterFinalize)
+    test(_TestAsyncFinalizeReinit)
+    // The control of the slow-call test holds only on one scheduler thread
+    // (run_ponyc.py runs the async tests once more with --ponymaxthreads 1).
+    if @pony_schedulers() == 1 then test(_TestBlockingSlowCall) end
 
 trait \nodoc\ _PyTest is UnitTest
   """A test with a Python of its own: started before it, finalized after it."""

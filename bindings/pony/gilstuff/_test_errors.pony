@@ -6,7 +6,7 @@ class \nodoc\ iso _TestStatusCodes is UnitTest
 
   fun apply(h: TestHelper) =>
     var n: U32 = 1
-    while n <= 19 do
+    while n <= 20 do
       h.assert_eq[U32](n, _ErrorCodes(n)._code(), "code " + n.string())
       n = n + 1
     end
@@ -14,6 +14,7 @@ class \nodoc\ iso _TestStatusCodes is UnitTest
     h.assert_is[PyErrorCode](PyErrUnknownStatus, _ErrorCodes(1000))
     h.assert_eq[String]("GILSTUFF_ERR_PYTHON", PyErrPython.string())
     h.assert_eq[String]("GILSTUFF_FINALIZED", PyFinalized.string())
+    h.assert_eq[String]("GILSTUFF_ERR_CANCELLED", PyErrCancelled.string())
     h.assert_eq[String]("worth retrying", _Advice(PyFinalizing))
 
 primitive \nodoc\ _Advice
@@ -23,6 +24,7 @@ primitive \nodoc\ _Advice
     | PyErrPython => "look at the traceback"
     | PyNotInitialized | PyFinalized => "start Python first"
     | PyFinalizing => "worth retrying"
+    | PyErrCancelled => "asked for"
     | PyErrNullPointer | PyErrInvalidUTF8 | PyErrInvalidArgument | PyErrType
     | PyErrOverflow | PyErrBufferTooSmall => "fix the argument"
     | PyAlreadyInitialized | PyErrWrongThread | PyErrInvalidHandle

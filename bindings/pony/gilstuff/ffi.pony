@@ -200,3 +200,115 @@ use @gilstuff_main_dict[U32](
 use @gilstuff_object_release[U32](
   obj: Pointer[_GilstuffObject] tag,
   err: Pointer[Pointer[_GilstuffError]])
+
+// GIL-free values: what the completion queue takes as arguments and hands
+// back as results. Plain heap data; none of these enters Python.
+use @gilstuff_value_none[Pointer[_GilstuffValue] tag]()
+use @gilstuff_value_bool[Pointer[_GilstuffValue] tag](v: Bool)
+use @gilstuff_value_int[Pointer[_GilstuffValue] tag](v: I64)
+use @gilstuff_value_float[Pointer[_GilstuffValue] tag](v: F64)
+use @gilstuff_value_str[U32](
+  data: Pointer[U8] tag,
+  len: USize,
+  out: Pointer[Pointer[_GilstuffValue] tag],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_bytes[U32](
+  data: Pointer[U8] tag,
+  len: USize,
+  out: Pointer[Pointer[_GilstuffValue] tag],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_list_new[Pointer[_GilstuffValue] tag]()
+use @gilstuff_value_list_push[U32](
+  list: Pointer[_GilstuffValue] tag,
+  item: Pointer[_GilstuffValue] tag,
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_free[None](value: Pointer[_GilstuffValue] tag)
+use @gilstuff_value_get_kind[U32](value: Pointer[_GilstuffValue] tag)
+use @gilstuff_value_get_bool[U32](
+  value: Pointer[_GilstuffValue] tag,
+  out: Pointer[Bool],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_get_int[U32](
+  value: Pointer[_GilstuffValue] tag,
+  out: Pointer[I64],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_get_float[U32](
+  value: Pointer[_GilstuffValue] tag,
+  out: Pointer[F64],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_get_str[U32](
+  value: Pointer[_GilstuffValue] tag,
+  data: Pointer[Pointer[U8] val],
+  len: Pointer[USize],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_get_bytes[U32](
+  value: Pointer[_GilstuffValue] tag,
+  data: Pointer[Pointer[U8] val],
+  len: Pointer[USize],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_list_len[U32](
+  value: Pointer[_GilstuffValue] tag,
+  out: Pointer[USize],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_value_list_get[U32](
+  list: Pointer[_GilstuffValue] tag,
+  index: USize,
+  out: Pointer[Pointer[_GilstuffValue] tag],
+  err: Pointer[Pointer[_GilstuffError]])
+
+// The completion queue (PyQueue): none of these waits for Python. Submitting
+// copies the arguments and returns; poll and cancel take the queue's lock;
+// free waits for running requests, which PyQueue only calls when none runs.
+use @gilstuff_queue_new[U32](
+  workers: USize,
+  out: Pointer[Pointer[_GilstuffQueue] tag],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_queue_fd[U32](
+  q: Pointer[_GilstuffQueue] tag,
+  out: Pointer[I32],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_queue_submit_call[U32](
+  q: Pointer[_GilstuffQueue] tag,
+  callable: Pointer[_GilstuffObject] tag,
+  args: Pointer[Pointer[_GilstuffValue] tag] tag,
+  nargs: USize,
+  user_data: U64,
+  request: Pointer[U64],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_queue_submit_function[U32](
+  q: Pointer[_GilstuffQueue] tag,
+  interp: Pointer[_GilstuffInterp] tag,
+  module: Pointer[U8] tag,
+  function: Pointer[U8] tag,
+  args: Pointer[Pointer[_GilstuffValue] tag] tag,
+  nargs: USize,
+  user_data: U64,
+  request: Pointer[U64],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_queue_submit_finalize[U32](
+  q: Pointer[_GilstuffQueue] tag,
+  user_data: U64,
+  request: Pointer[U64],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_queue_cancel[U32](
+  q: Pointer[_GilstuffQueue] tag,
+  request: U64,
+  cancelled: Pointer[Bool],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_queue_poll[U32](
+  q: Pointer[_GilstuffQueue] tag,
+  out: _GilstuffCompletion,
+  max: USize,
+  n: Pointer[USize],
+  err: Pointer[Pointer[_GilstuffError]])
+use @gilstuff_queue_free[U32](
+  q: Pointer[_GilstuffQueue] tag,
+  err: Pointer[Pointer[_GilstuffError]])
+
+// Pony's runtime: the ASIO events PyQueue subscribes the queue's fd with, as
+// the standard library's TCPConnection and Timers do (packages/net,
+// packages/time).
+use @pony_asio_event_create[AsioEventID](owner: AsioEventNotify, fd: U32,
+  flags: U32, nsec: U64, noisy: Bool)
+use @pony_asio_event_unsubscribe[None](event: AsioEventID)
+use @pony_asio_event_destroy[None](event: AsioEventID)

@@ -23,7 +23,8 @@ type PyErrorCode is
   | PyErrInterpBusy
   | PyErrInitFailed
   | PyErrUnknownStatus
-  | PyErrPanic )
+  | PyErrPanic
+  | PyErrCancelled )
 
 primitive _PyOk
   """`GILSTUFF_OK`: success, never inside a PyError."""
@@ -115,6 +116,13 @@ primitive PyErrPanic is _StatusCode
   """A bug inside gilstuff was caught at its boundary: please report it."""
   fun _code(): U32 => 19
 
+primitive PyErrCancelled is _StatusCode
+  """
+  A request of a PyQueue was cancelled before a worker started it
+  (`PyQueue.cancel`, or `PyQueue.dispose` with requests still queued).
+  """
+  fun _code(): U32 => 20
+
 trait val _StatusCode is Stringable
   """What the status primitives share: their C value and name."""
   fun _code(): U32
@@ -151,6 +159,7 @@ primitive _ErrorCodes
     | PyErrInterpBusy._code() => PyErrInterpBusy
     | PyErrInitFailed._code() => PyErrInitFailed
     | PyErrPanic._code() => PyErrPanic
+    | PyErrCancelled._code() => PyErrCancelled
     else
       // GILSTUFF_ERR_UNKNOWN_STATUS itself, or a code of a newer library.
       PyErrUnknownStatus

@@ -69,9 +69,11 @@ def check_struct(cname, pony_name, hdr, src):
     pfields = src.structs.get(pony_name)
     if pfields is None:
         return [f"struct {pony_name} (mirror of C {cname}) is missing from the package"]
-    if [f for f, _ in pfields] != [f for f, _ in cfields]:
+    want = [type_table.pony_field_name(f) for f, _ in cfields]
+    if [f for f, _ in pfields] != want:
         return [f"struct {pony_name} fields {[f for f, _ in pfields]} differ from "
-                f"C {cname} fields {[f for f, _ in cfields]} (names and order must match)"]
+                f"C {cname} fields {[f for f, _ in cfields]} (names and order must match; "
+                f"a Pony keyword gets a prime: {want})"]
     problems = []
     for (fname, ptype), (_, ctype) in zip(pfields, cfields):
         bad = type_table.compare(ptype, ctype, hdr, "field")

@@ -116,7 +116,7 @@ def parse_file(path, src):
     for m in re.finditer(r"^struct\s+(\w+)[^\n]*\n((?:[ \t]+[^\n]*\n|\s*\n)*)", text, flags=re.M):
         fields = []
         body = re.split(r"^\s+(?:new|fun|be)\b", m.group(2), maxsplit=1, flags=re.M)[0]
-        for fm in re.finditer(r"^\s+(?:var|let|embed)\s+(\w+)\s*:\s*([^=\n]+)", body, flags=re.M):
+        for fm in re.finditer(r"^\s+(?:var|let|embed)\s+(\w+'*)\s*:\s*([^=\n]+)", body, flags=re.M):
             fields.append((fm.group(1), normalize_type(fm.group(2))))
         src.structs[m.group(1)] = fields
     for m in re.finditer(r"(?<![\w@])@(gilstuff_\w+)\s*\(", text):

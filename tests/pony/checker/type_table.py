@@ -38,12 +38,30 @@ OPAQUE = {
     "gilstuff_error": "_GilstuffError",
     "gilstuff_object": "_GilstuffObject",
     "gilstuff_interp": "_GilstuffInterp",
+    "gilstuff_queue": "_GilstuffQueue",
+    "gilstuff_value": "_GilstuffValue",
 }
 # C structs mirrored field by field with a Pony `struct`.
 STRUCTS = {
     "gilstuff_config": "_GilstuffConfig",
     "gilstuff_buffer": "_GilstuffBuffer",
+    "gilstuff_completion": "_GilstuffCompletion",
 }
+# Pony keywords a C field may be named after: the Pony field adds a prime
+# (C `error` is Pony `error'`), which is the only renaming the struct check allows.
+PONY_KEYWORDS = {
+    "actor", "addressof", "and", "as", "be", "break", "class", "compile_error",
+    "compile_intrinsic", "consume", "continue", "digestof", "do", "else", "elseif",
+    "embed", "end", "error", "for", "fun", "if", "ifdef", "iftype", "in", "interface",
+    "is", "isnt", "lambda", "let", "match", "new", "not", "object", "or", "primitive",
+    "recover", "repeat", "return", "struct", "then", "this", "trait", "try", "type",
+    "until", "use", "var", "where", "while", "with", "xor",
+}
+
+
+def pony_field_name(c_name):
+    """The Pony name of a mirrored struct's field: the C name, primed if a keyword."""
+    return c_name + "'" if c_name in PONY_KEYWORDS else c_name
 CAPS = {"iso", "trn", "ref", "val", "box", "tag"}
 
 
