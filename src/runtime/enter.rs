@@ -22,6 +22,8 @@ use super::cpython;
 use super::error::{Error, Result};
 use super::interp::{self, Gen, Interp};
 use super::kept;
+#[cfg(Py_3_12)]
+use super::quarantine;
 use super::state;
 use super::status::*;
 use super::thread::{self, Life, ThreadCtx};
@@ -156,6 +158,12 @@ pub(crate) fn enter(gen: Gen) -> std::result::Result<Entered, Refused> {
             cpython::save();
         }
         cpython::restore(ts);
+        // Attaching rebound this thread's PyGILState state (3.12+): states deleted for
+        // it by other threads may now be freed.
+        #[cfg(Py_3_12)]
+        if quarantine::any() {
+            quarantine::release(ctx.id());
+        }
         interp.pending.apply(interp.gen, epoch);
         Ok(Entered { ctx, interp, prev: cur, swapped: true, _not_send: PhantomData })
     }

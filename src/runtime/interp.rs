@@ -32,7 +32,7 @@ pub struct Interp {
     /// gilstuff calls running in the interpreter (sub-interpreters only; all threads).
     calls: AtomicUsize,
     /// Thread states gilstuff made for this interpreter, on any thread (addresses).
-    tstates: Mutex<Vec<usize>>,
+    tstates: Mutex<Vec<(usize, usize)>>,
     /// Decrefs waiting for this interpreter's next entry.
     pub(crate) pending: Queue,
 }
@@ -118,25 +118,26 @@ impl Interp {
         self.alive.store(true, Ordering::Release);
     }
 
-    /// Records a thread state gilstuff made for this interpreter.
-    pub(crate) fn note_tstate(&self, ts: *mut ffi::PyThreadState) {
-        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).push(ts as usize);
+    /// Records a thread state gilstuff made for this interpreter, kept by thread `owner`
+    /// (its context's id).
+    pub(crate) fn note_tstate(&self, ts: *mut ffi::PyThreadState, owner: usize) {
+        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).push((ts as usize, owner));
     }
 
     /// Forgets a thread state gilstuff made (it is being deleted by its thread).
     pub(crate) fn forget_tstate(&self, ts: *mut ffi::PyThreadState) {
-        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).retain(|&t| t != ts as usize);
+        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).retain(|&(t, _)| t != ts as usize);
     }
 
-    /// Takes the list of thread states gilstuff made for this interpreter.
-    pub(crate) fn take_tstates(&self) -> Vec<*mut ffi::PyThreadState> {
+    /// Takes the list of thread states gilstuff made for this interpreter, with owners.
+    pub(crate) fn take_tstates(&self) -> Vec<(*mut ffi::PyThreadState, usize)> {
         let v = std::mem::take(&mut *self.tstates.lock().unwrap_or_else(|e| e.into_inner()));
-        v.into_iter().map(|t| t as *mut ffi::PyThreadState).collect()
+        v.into_iter().map(|(t, owner)| (t as *mut ffi::PyThreadState, owner)).collect()
     }
 
     /// Whether gilstuff made `ts` for this interpreter.
     pub(crate) fn made(&self, ts: *mut ffi::PyThreadState) -> bool {
-        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).contains(&(ts as usize))
+        self.tstates.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|&(t, _)| t == ts as usize)
     }
 }
 

@@ -13,6 +13,7 @@ use pyo3_ffi as ffi;
 
 use super::cpython;
 use super::interp::{self, Interp};
+use super::quarantine;
 use super::state;
 use super::thread::{Kept, Life, SubKept, ThreadCtx};
 
@@ -38,7 +39,7 @@ unsafe fn make_main(ctx: &ThreadCtx, epoch: u64) -> *mut ffi::PyThreadState {
     let main = interp::main();
     // A kept state of an earlier epoch dangles (Python freed it): replaced, never touched.
     let ts = ffi::PyThreadState_New(main.state());
-    main.note_tstate(ts);
+    main.note_tstate(ts, ctx.id());
     ctx.main.set(Kept { ts, epoch });
     ctx.main_bound.set(0);
     ts
@@ -58,7 +59,7 @@ unsafe fn sub_state(ctx: &ThreadCtx, interp: &Interp, epoch: u64) -> *mut ffi::P
     // Entries of earlier epochs or freed interpreters are dropped, never touched.
     subs.retain(|s| s.kept.epoch == epoch && interp::lookup(s.gen).is_ok());
     let ts = ffi::PyThreadState_New(interp.state());
-    interp.note_tstate(ts);
+    interp.note_tstate(ts, ctx.id());
     subs.push(SubKept { gen: interp.gen, kept: Kept { ts, epoch } });
     ts
 }
@@ -176,6 +177,8 @@ fn exit_cleanup(ctx: &ThreadCtx) {
     if ctx.depth.get() == 0 {
         release_all(ctx);
     }
+    // The thread's PyGILState binding ends with it.
+    quarantine::release(ctx.id());
     ctx.life.set(Life::Exited);
     ctx.unregister_flag();
     drop(std::mem::take(&mut *ctx.subs.borrow_mut()));

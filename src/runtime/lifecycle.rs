@@ -26,6 +26,7 @@ use super::cpython;
 use super::enter;
 use super::error::{Error, Result};
 use super::interp;
+use super::quarantine;
 use super::state::{self, FINALIZED, FINALIZING, RUNNING};
 use super::status::*;
 use super::subinterp;
@@ -76,6 +77,7 @@ pub fn init(opts: Options) -> Result<()> {
         if cpython::is_finalizing() {
             return Err(state::host_finalizing());
         }
+        quarantine::install();
         interp::publish_main(epoch);
         state::set(RUNNING);
         match register_exit_hook() {
@@ -98,6 +100,7 @@ pub fn init(opts: Options) -> Result<()> {
                 Session::Caller { thread: gettid(), main_ts: SendPtr(main_ts.cast()) }
             }
         };
+        quarantine::install();
         interp::publish_main(epoch);
         state::set(RUNNING);
         s
@@ -309,9 +312,7 @@ fn detach(hook: *mut ffi::PyObject) {
     // to hold the main GIL while deleting them, and deletes it last.
     unsafe {
         let tmp = cpython::new_attached(main.state());
-        for ts in main.take_tstates() {
-            cpython::delete_detached(ts);
-        }
+        quarantine::delete_for_owners(main.take_tstates());
         unregister_exit_hook(hook);
         cpython::delete_attached(tmp);
     }
@@ -337,9 +338,7 @@ unsafe extern "C" fn exit_hook(_module: *mut ffi::PyObject, _args: *mut ffi::PyO
         // Delete the states gilstuff made for main (none is attached: no call in flight).
         // SAFETY: the main GIL is taken with this thread's own state, then given back.
         cpython::restore(ts);
-        for t in interp::main().take_tstates() {
-            cpython::delete_detached(t);
-        }
+        quarantine::delete_for_owners(interp::main().take_tstates());
         cpython::save();
         *session = None;
         interp::retire_main();

@@ -5,6 +5,7 @@
 //!
 //! ```text
 //! status, error, config, registry, barrier, cpython     leaves
+//! quarantine   other threads' deleted thread states, held until they rebind (3.12+)
 //! state        lifecycle state and epoch: the cell every entry reads
 //! thread       the per-thread context: kept thread states, "in a call" flag
 //! handles      the handle table behind gilstuff_object
@@ -32,6 +33,7 @@ pub mod lifecycle;
 pub mod object;
 pub(crate) mod pending;
 pub mod pool;
+pub(crate) mod quarantine;
 pub mod registry;
 pub mod state;
 pub mod status;

@@ -328,9 +328,7 @@ impl Keeper {
         }
         // Thread states other threads keep: they see the interpreter is gone and never
         // touch them again.
-        for t in interp.take_tstates() {
-            cpython::delete_detached(t);
-        }
+        super::quarantine::delete_for_owners(interp.take_tstates());
         ffi::Py_EndInterpreter(ts);
         // Before 3.12 Py_EndInterpreter returns holding the shared GIL with no thread
         // state current; from 3.12 it returns holding none.

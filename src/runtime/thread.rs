@@ -133,6 +133,11 @@ impl ThreadCtx {
         }
     }
 
+    /// This context's id (its address: unique among live threads).
+    pub fn id(&self) -> usize {
+        self as *const ThreadCtx as usize
+    }
+
     /// Whether `ts` is a thread state this thread keeps (main or a sub-interpreter's).
     pub fn owns(&self, ts: *mut ffi::PyThreadState) -> bool {
         self.main.get().ts == ts || self.subs.borrow().iter().any(|s| s.kept.ts == ts)
