@@ -7,7 +7,7 @@
 //! the arguments and returns at once). A worker is an ordinary foreign thread to
 //! gilstuff: it enters the interpreter the request names, as `gilstuff_call` would.
 
-use std::ffi::{c_char, c_int};
+use std::ffi::{c_char, c_int, CString};
 
 use super::interp::{self, gilstuff_interp};
 use super::object::gilstuff_object;
@@ -64,6 +64,24 @@ unsafe fn copy_args(args: *const *const gilstuff_value, nargs: usize) -> Result<
         return Err(Error::null_pointer("args"));
     }
     std::slice::from_raw_parts(args, nargs).iter().map(|&v| value::borrow(v, "args[i]").cloned()).collect()
+}
+
+/// The copied module name, function name and arguments of a `module.function(*args)`
+/// request; refused unless gilstuff is running.
+///
+/// # Safety
+/// `module`, `function`: NUL-terminated strings or NULL; `args` as for `copy_args`.
+unsafe fn named_call(
+    module: *const c_char,
+    function: *const c_char,
+    args: *const *const gilstuff_value,
+    nargs: usize,
+) -> Result<(CString, CString, Vec<Value>)> {
+    let module = arg_cstr(module, "module")?.to_owned();
+    let function = arg_cstr(function, "function")?.to_owned();
+    let args = copy_args(args, nargs)?;
+    calls::check_running()?;
+    Ok((module, function, args))
 }
 
 /// Queues `job` and writes its id to `*request` when that is not NULL.
@@ -153,10 +171,7 @@ pub extern "C" fn gilstuff_queue_submit_function(
     boundary(err, || {
         submit(q, user_data, request, || {
             // SAFETY: NUL-terminated strings or NULL, value array (header contract).
-            let module = unsafe { arg_cstr(module, "module") }?.to_owned();
-            let function = unsafe { arg_cstr(function, "function") }?.to_owned();
-            let args = unsafe { copy_args(args, nargs) }?;
-            calls::check_running()?;
+            let (module, function, args) = unsafe { named_call(module, function, args, nargs) }?;
             let gen = interp::id(interp)?;
             Ok(calls::function_job(gen, module, function, args))
         })
@@ -185,10 +200,7 @@ pub extern "C" fn gilstuff_queue_submit_pool(
                 return Err(Error::null_pointer("pool"));
             }
             // SAFETY: NUL-terminated strings or NULL, value array (header contract).
-            let module = unsafe { arg_cstr(module, "module") }?.to_owned();
-            let function = unsafe { arg_cstr(function, "function") }?.to_owned();
-            let args = unsafe { copy_args(args, nargs) }?;
-            calls::check_running()?;
+            let (module, function, args) = unsafe { named_call(module, function, args, nargs) }?;
             let pool_id = pool as usize;
             pool::interp(pool_id, 0)?; // still alive now
             Ok(calls::pool_job(pool_id, module, function, args))
