@@ -28,8 +28,18 @@ struct Held {
 static HELD: Mutex<Vec<Held>> = Mutex::new(Vec::new());
 /// `HELD.len()`, read without the lock on the hot path and in the allocator hook.
 static COUNT: AtomicUsize = AtomicUsize::new(0);
-/// The raw allocator the hook wraps (leaked; replaced when a re-init reset the hook).
+/// The raw allocator the hook wraps: an entry of `WRAPPED`.
 static ORIG: AtomicPtr<ffi::PyMemAllocatorEx> = AtomicPtr::new(std::ptr::null_mut());
+/// Every raw allocator table the hook has wrapped, kept for the process's life (`ORIG`
+/// points into it). A re-init resets the table (3.12+), usually to the same default,
+/// whose entry is then reused.
+static WRAPPED: Mutex<Vec<Box<Table>>> = Mutex::new(Vec::new());
+
+struct Table(ffi::PyMemAllocatorEx);
+
+// SAFETY: function pointers and an opaque context that Python's raw domain lets any
+// thread use (its allocator must be thread-safe).
+unsafe impl Send for Table {}
 
 fn held() -> std::sync::MutexGuard<'static, Vec<Held>> {
     HELD.lock().unwrap_or_else(|e| e.into_inner())
@@ -95,7 +105,20 @@ pub(crate) fn install() {
             return;
         }
         let ctx = cur.ctx;
-        ORIG.store(Box::into_raw(Box::new(cur)), Ordering::Release);
+        let key = |a: &ffi::PyMemAllocatorEx| {
+            (a.ctx as usize, a.malloc.map(|f| f as usize), a.calloc.map(|f| f as usize), a.realloc.map(|f| f as usize), a.free.map(|f| f as usize))
+        };
+        let mut wrapped = WRAPPED.lock().unwrap_or_else(|e| e.into_inner());
+        let at = match wrapped.iter().position(|w| key(&w.0) == key(&cur)) {
+            Some(at) => at,
+            None => {
+                wrapped.push(Box::new(Table(cur)));
+                wrapped.len() - 1
+            }
+        };
+        // The entry's box never moves or dies (WRAPPED only grows).
+        ORIG.store(&mut wrapped[at].0 as *mut ffi::PyMemAllocatorEx, Ordering::Release);
+        drop(wrapped);
         let mut hook = ffi::PyMemAllocatorEx {
             ctx,
             malloc: Some(hook_malloc),
