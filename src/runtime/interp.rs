@@ -31,7 +31,8 @@ pub struct Interp {
     alive: AtomicBool,
     /// gilstuff calls running in the interpreter (sub-interpreters only; all threads).
     calls: AtomicUsize,
-    /// Thread states gilstuff made for this interpreter, on any thread (addresses).
+    /// Thread states gilstuff made for this interpreter, on any thread: (address, owner
+    /// thread context id).
     tstates: Mutex<Vec<(usize, usize)>>,
     /// Decrefs waiting for this interpreter's next entry.
     pub(crate) pending: Queue,
